@@ -1,0 +1,2 @@
+/** Benchmarks: JMH kernels and the end-to-end harness. */
+package io.jinfer.bench;

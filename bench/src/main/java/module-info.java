@@ -1,0 +1,9 @@
+/** JMH kernel benchmarks and the end-to-end benchmark harness. */
+module io.jinfer.bench {
+    requires io.jinfer.executor;
+    requires io.jinfer.backend.cpu;
+    requires jmh.core;
+    requires jdk.incubator.vector;
+
+    exports io.jinfer.bench;
+}

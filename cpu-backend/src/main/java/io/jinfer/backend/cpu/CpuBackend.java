@@ -1,0 +1,35 @@
+package io.jinfer.backend.cpu;
+
+import io.jinfer.api.DeviceInfo;
+import io.jinfer.api.spi.Backend;
+import io.jinfer.api.spi.Kernels;
+import java.util.List;
+
+/** The CPU backend: always available. */
+public final class CpuBackend implements Backend {
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String unavailableReason() {
+        return null;
+    }
+
+    @Override
+    public List<DeviceInfo> devices() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return List.of(new DeviceInfo(DeviceInfo.Kind.CPU, System.getProperty("os.arch") + " CPU",
+                Runtime.getRuntime().maxMemory(), cores));
+    }
+
+    @Override
+    public Kernels createKernels(int threads, boolean reference) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        return new ReferenceKernels();
+    }
+}

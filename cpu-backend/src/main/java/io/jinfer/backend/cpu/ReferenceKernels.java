@@ -1,0 +1,186 @@
+package io.jinfer.backend.cpu;
+
+import io.jinfer.api.QuantFormat;
+import io.jinfer.api.format.LittleEndian;
+import io.jinfer.api.format.ReferenceDequantizer;
+import io.jinfer.api.spi.AttentionShape;
+import io.jinfer.api.spi.Kernels;
+import io.jinfer.api.spi.KvLayer;
+import io.jinfer.api.spi.RopeSpec;
+import io.jinfer.api.spi.TensorView;
+
+/**
+ * Plain scalar kernels, single-threaded, written to read like the math. They are the specification
+ * the fast kernels are tested against, and they are slow on purpose.
+ */
+public final class ReferenceKernels implements Kernels {
+
+    @Override
+    public String description() {
+        return "reference (scalar), 1 thread";
+    }
+
+    @Override
+    public void matmul(TensorView weight, float[] x, float[] out, int n) {
+        int rows = weight.rows();
+        int cols = weight.columns();
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            ReferenceDequantizer.dequantize(weight.format(), weight.data(), r * weight.rowBytes(), cols, row, 0);
+            for (int t = 0; t < n; t++) {
+                float sum = 0;
+                for (int c = 0; c < cols; c++) {
+                    sum += row[c] * x[t * cols + c];
+                }
+                out[t * rows + r] = sum;
+            }
+        }
+    }
+
+    @Override
+    public void dequantizeRow(TensorView table, int row, float[] out, int outOffset) {
+        if (row < 0 || row >= table.rows()) {
+            throw new IndexOutOfBoundsException("row " + row + " of " + table);
+        }
+        ReferenceDequantizer.dequantize(table.format(), table.data(), row * table.rowBytes(), table.columns(), out,
+                outOffset);
+    }
+
+    static float f32(TensorView v, int i) {
+        return v.data().getAtIndex(LittleEndian.FLOAT, i);
+    }
+
+    @Override
+    public void rmsNorm(float[] x, float[] out, int n, int dim, TensorView weight, float eps) {
+        for (int t = 0; t < n; t++) {
+            int off = t * dim;
+            double sumSq = 0;
+            for (int i = 0; i < dim; i++) {
+                sumSq += (double) x[off + i] * x[off + i];
+            }
+            float scale = (float) (1.0 / Math.sqrt(sumSq / dim + eps));
+            for (int i = 0; i < dim; i++) {
+                out[off + i] = x[off + i] * scale * f32(weight, i);
+            }
+        }
+    }
+
+    @Override
+    public void addVector(float[] x, int n, TensorView vector) {
+        int dim = Math.toIntExact(vector.elementCount());
+        for (int t = 0; t < n; t++) {
+            for (int i = 0; i < dim; i++) {
+                x[t * dim + i] += f32(vector, i);
+            }
+        }
+    }
+
+    @Override
+    public void add(float[] dst, float[] src, int length) {
+        for (int i = 0; i < length; i++) {
+            dst[i] += src[i];
+        }
+    }
+
+    @Override
+    public void rope(float[] x, int n, int heads, int headDim, int startPos, RopeSpec rope) {
+        int pairs = rope.dims() / 2;
+        for (int t = 0; t < n; t++) {
+            int pos = startPos + t;
+            for (int h = 0; h < heads; h++) {
+                int base = (t * heads + h) * headDim;
+                for (int i = 0; i < pairs; i++) {
+                    double freq = Math.pow(rope.base(), -2.0 * i / rope.dims());
+                    if (rope.freqFactors() != null) {
+                        freq /= f32(rope.freqFactors(), i);
+                    }
+                    double theta = pos * freq;
+                    float cos = (float) Math.cos(theta);
+                    float sin = (float) Math.sin(theta);
+                    int a = rope.neox() ? base + i : base + 2 * i;
+                    int b = rope.neox() ? base + i + pairs : base + 2 * i + 1;
+                    float x0 = x[a];
+                    float x1 = x[b];
+                    x[a] = x0 * cos - x1 * sin;
+                    x[b] = x0 * sin + x1 * cos;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void storeKv(float[] src, int n, KvLayer layer, boolean keys, int startPos) {
+        if (startPos < 0 || startPos + n > layer.capacity()) {
+            throw new IndexOutOfBoundsException("positions " + startPos + ".." + (startPos + n - 1)
+                    + " outside a cache of " + layer.capacity());
+        }
+        var seg = keys ? layer.keys() : layer.values();
+        long first = (long) startPos * layer.rowElements();
+        int count = n * layer.rowElements();
+        for (int i = 0; i < count; i++) {
+            if (layer.format() == QuantFormat.F32) {
+                seg.setAtIndex(LittleEndian.FLOAT, first + i, src[i]);
+            } else {
+                seg.setAtIndex(LittleEndian.SHORT, first + i, Float.floatToFloat16(src[i]));
+            }
+        }
+    }
+
+    static float cached(KvLayer layer, boolean keys, long index) {
+        var seg = keys ? layer.keys() : layer.values();
+        return layer.format() == QuantFormat.F32
+                ? seg.getAtIndex(LittleEndian.FLOAT, index)
+                : Float.float16ToFloat(seg.getAtIndex(LittleEndian.SHORT, index));
+    }
+
+    @Override
+    public void attention(float[] q, int n, int startPos, KvLayer layer, AttentionShape shape, float[] out) {
+        int hd = shape.headDim();
+        int group = shape.heads() / shape.kvHeads();
+        int rowQ = shape.heads() * hd;
+        float[] scores = new float[startPos + n];
+        for (int t = 0; t < n; t++) {
+            int last = startPos + t;
+            for (int h = 0; h < shape.heads(); h++) {
+                int kvh = h / group;
+                int qOff = t * rowQ + h * hd;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int p = 0; p <= last; p++) {
+                    long kOff = (long) p * layer.rowElements() + (long) kvh * hd;
+                    float dot = 0;
+                    for (int i = 0; i < hd; i++) {
+                        dot += q[qOff + i] * cached(layer, true, kOff + i);
+                    }
+                    scores[p] = dot * shape.scale();
+                    max = Math.max(max, scores[p]);
+                }
+                float sum = 0;
+                for (int p = 0; p <= last; p++) {
+                    scores[p] = (float) Math.exp(scores[p] - max);
+                    sum += scores[p];
+                }
+                for (int i = 0; i < hd; i++) {
+                    float acc = 0;
+                    for (int p = 0; p <= last; p++) {
+                        long vOff = (long) p * layer.rowElements() + (long) kvh * hd;
+                        acc += scores[p] * cached(layer, false, vOff + i);
+                    }
+                    out[qOff + i] = acc / sum;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void swiglu(float[] gate, float[] up, int length) {
+        for (int i = 0; i < length; i++) {
+            float g = gate[i];
+            gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
+        }
+    }
+
+    @Override
+    public void close() {
+        // no threads to stop
+    }
+}

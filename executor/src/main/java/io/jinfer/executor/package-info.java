@@ -1,0 +1,2 @@
+/** The executor: architectures as forward passes over backend kernels, sessions, KV caches, sampling. */
+package io.jinfer.executor;

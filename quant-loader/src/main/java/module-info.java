@@ -1,0 +1,7 @@
+/** GGUF reading and writing, and tokenizers built from model metadata. */
+module io.jinfer.loader {
+    requires transitive io.jinfer.memory;
+    requires org.slf4j;
+
+    exports io.jinfer.loader.gguf;
+}

@@ -1,0 +1,53 @@
+package io.jinfer.api;
+
+import java.nio.file.Path;
+
+/**
+ * A model file is malformed or uses something jinfer does not support. The message names the file,
+ * the byte offset, the field, what was expected and what was found.
+ */
+public final class ModelFormatException extends JinferException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+    private final long offset;
+    private final String field;
+
+    /**
+     * @param file the file being read (may be {@code null} for in-memory data)
+     * @param offset byte offset of the offending field, or -1 when not tied to one position
+     * @param field name of the field or tensor
+     * @param problem what was expected and what was found
+     */
+    public ModelFormatException(Path file, long offset, String field, String problem) {
+        super(format(file, offset, field, problem));
+        this.file = file;
+        this.offset = offset;
+        this.field = field;
+    }
+
+    private static String format(Path file, long offset, String field, String problem) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(file == null ? "<memory>" : file.toString());
+        if (offset >= 0) {
+            sb.append(" at byte ").append(offset);
+        }
+        sb.append(": ").append(field).append(": ").append(problem);
+        return sb.toString();
+    }
+
+    /** @return the file, or {@code null} when the data did not come from a file */
+    public Path file() {
+        return file;
+    }
+
+    /** @return the byte offset of the problem, or -1 */
+    public long offset() {
+        return offset;
+    }
+
+    /** @return the field or tensor name */
+    public String field() {
+        return field;
+    }
+}

@@ -1,0 +1,42 @@
+package io.jinfer.api;
+
+/**
+ * One conversation with a model: owns a KV cache and the position in it. Not thread-safe: use one
+ * session per concurrent stream. Closing frees the KV cache; using a closed session is an error.
+ */
+public interface Session extends AutoCloseable {
+
+    /**
+     * Processes the prompt after what the session already holds, then generates tokens, streaming
+     * each to {@code listener}.
+     *
+     * @param request prompt, sampling and stop conditions
+     * @param listener receives each token as it is produced
+     * @return the generated text, tokens, finish reason and timings
+     * @throws ContextOverflowException when the prompt does not fit in the remaining context
+     */
+    GenerationResult generate(GenerationRequest request, TokenListener listener);
+
+    /**
+     * Feeds tokens (prefill in batches) and returns the logits after each of them, computed as
+     * generation computes them.
+     *
+     * @param tokens token ids to append
+     * @return {@code tokens.length} rows of {@link Model#vocabularySize()} logits
+     * @throws ContextOverflowException when the tokens do not fit in the remaining context
+     */
+    float[][] evaluate(int[] tokens);
+
+    /** @return positions used so far */
+    int position();
+
+    /** @return positions the context holds */
+    int contextLength();
+
+    /** Forgets everything: the next call starts at position 0. */
+    void reset();
+
+    /** Frees the KV cache. Closing twice is an error. */
+    @Override
+    void close();
+}

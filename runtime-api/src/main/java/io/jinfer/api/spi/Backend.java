@@ -1,0 +1,31 @@
+package io.jinfer.api.spi;
+
+import io.jinfer.api.DeviceInfo;
+import java.util.List;
+
+/**
+ * A compute backend (CPU, CUDA, OpenCL, …), found with {@link java.util.ServiceLoader}. A backend
+ * that cannot run here (no driver, no device) reports why through {@link #unavailableReason()}
+ * instead of failing.
+ */
+public interface Backend {
+
+    /** @return the short name users select it by, e.g. {@code cpu} */
+    String name();
+
+    /** @return {@code null} when the backend can run here; otherwise why not, in words */
+    String unavailableReason();
+
+    /** @return the devices this backend found (empty when unavailable) */
+    List<DeviceInfo> devices();
+
+    /**
+     * Creates a kernel set with its own worker threads.
+     *
+     * @param threads worker threads, at least 1
+     * @param reference {@code true} for the plain scalar reference kernels
+     * @return the kernels; close them to stop their threads
+     * @throws IllegalStateException when the backend is unavailable
+     */
+    Kernels createKernels(int threads, boolean reference);
+}

@@ -1,0 +1,89 @@
+package io.jinfer.api.spi;
+
+import io.jinfer.api.QuantFormat;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * A zero-copy view of one weight tensor. Shapes use ggml's order: {@code shape[0]} is the number of
+ * values in a row (the fastest-varying dimension), {@code shape[1]} the number of rows.
+ *
+ * @param name tensor name
+ * @param format element format
+ * @param shape dimensions, fastest-varying first
+ * @param data the tensor's bytes (a slice of the mapped file)
+ */
+public record TensorView(String name, QuantFormat format, long[] shape, MemorySegment data) {
+
+    /** Checks that the data holds exactly the bytes the shape and format need. */
+    public TensorView {
+        shape = shape.clone();
+        long expected = bytesFor(format, shape);
+        if (data.byteSize() != expected) {
+            throw new IllegalArgumentException("tensor " + name + " " + format + Arrays.toString(shape)
+                    + " needs " + expected + " bytes, got " + data.byteSize());
+        }
+    }
+
+    /**
+     * @param format element format
+     * @param shape dimensions, fastest-varying first
+     * @return bytes needed
+     */
+    public static long bytesFor(QuantFormat format, long[] shape) {
+        long rows = 1;
+        for (int i = 1; i < shape.length; i++) {
+            rows = Math.multiplyExact(rows, shape[i]);
+        }
+        return Math.multiplyExact(rows, format.rowBytes(shape.length == 0 ? 1 : shape[0]));
+    }
+
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** @return values per row ({@code shape[0]}) */
+    public int columns() {
+        return Math.toIntExact(shape[0]);
+    }
+
+    /** @return the number of rows (product of all dimensions but the first) */
+    public int rows() {
+        long rows = 1;
+        for (int i = 1; i < shape.length; i++) {
+            rows *= shape[i];
+        }
+        return Math.toIntExact(rows);
+    }
+
+    /** @return bytes per row */
+    public long rowBytes() {
+        return format.rowBytes(shape[0]);
+    }
+
+    /** @return total number of values */
+    public long elementCount() {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + format + Arrays.toString(shape);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorView t && t.name.equals(name) && t.format == format
+                && Arrays.equals(t.shape, shape) && t.data.equals(data);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode() * 31 + Arrays.hashCode(shape);
+    }
+}
