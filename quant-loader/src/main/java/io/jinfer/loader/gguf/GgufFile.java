@@ -143,7 +143,8 @@ public final class GgufFile implements AutoCloseable {
         }
         long a = (Long) entry.value();
         if (a <= 0 || a > (1 << 30) || Long.bitCount(a) != 1) {
-            throw new ModelFormatException(path, at, GgufWriter.ALIGNMENT_KEY,
+            // The value itself sits after its 4-byte type.
+            throw new ModelFormatException(path, at + 4, GgufWriter.ALIGNMENT_KEY,
                     "expected a power of two from 1 to 2^30, found " + a);
         }
         return (int) a;
