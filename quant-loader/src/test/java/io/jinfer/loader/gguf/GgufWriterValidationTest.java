@@ -11,6 +11,8 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Random;
@@ -82,6 +84,22 @@ class GgufWriterValidationTest {
                 .contains("disk on fire"));
         assertEquals("previous", Files.readString(target));
         assertEquals(List.of(target), Files.list(dir).toList(), "no temporary file is left behind");
+    }
+
+    @Test
+    void writtenFileHasOrdinaryPermissions() throws IOException {
+        Path f = dir.resolve("perm.gguf");
+        new GgufWriter().putBool("b", true).write(f);
+        if (Files.getFileStore(f).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            assertEquals(PosixFilePermissions.fromString("rw-r--r--"), Files.getPosixFilePermissions(f));
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw----"));
+            new GgufWriter().putBool("b", false).write(f);
+            assertEquals(PosixFilePermissions.fromString("rw-rw----"), Files.getPosixFilePermissions(f),
+                    "replacing a file keeps its permissions");
+        }
+        try (GgufFile g = GgufFile.open(f)) {
+            assertEquals(false, g.metadata().getBoolean("b", true));
+        }
     }
 
     @Test
