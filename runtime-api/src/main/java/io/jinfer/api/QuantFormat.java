@@ -27,17 +27,17 @@ public enum QuantFormat {
     /** 32 signed 8-bit values, F16 scale and F16 sum (activations only in ggml). */
     Q8_1(9, 32, 36, false),
     /** K-quant, 2 bits in super-blocks of 256. */
-    Q2_K(10, 256, 84, false),
+    Q2_K(10, 256, 84, true),
     /** K-quant, 3 bits in super-blocks of 256. */
-    Q3_K(11, 256, 110, false),
+    Q3_K(11, 256, 110, true),
     /** K-quant, 4 bits in super-blocks of 256. */
-    Q4_K(12, 256, 144, false),
+    Q4_K(12, 256, 144, true),
     /** K-quant, 5 bits in super-blocks of 256. */
-    Q5_K(13, 256, 176, false),
+    Q5_K(13, 256, 176, true),
     /** K-quant, 6 bits in super-blocks of 256. */
-    Q6_K(14, 256, 210, false),
-    /** K-quant, 8 bits in super-blocks of 256 (F32 scale, block sums). */
-    Q8_K(15, 256, 292, false),
+    Q6_K(14, 256, 210, true),
+    /** K-quant, 8 bits in super-blocks of 256 (F32 scale, block sums); activations only in ggml. */
+    Q8_K(15, 256, 292, true),
     /** I-quant, 2.06 bits. */
     IQ2_XXS(16, 256, 66, false),
     /** I-quant, 2.31 bits. */
@@ -47,13 +47,13 @@ public enum QuantFormat {
     /** I-quant, 1.56 bits. */
     IQ1_S(19, 256, 50, false),
     /** 32 4-bit indices into a non-linear table, one F16 scale. */
-    IQ4_NL(20, 32, 18, false),
+    IQ4_NL(20, 32, 18, true),
     /** I-quant, 3.44 bits. */
     IQ3_S(21, 256, 110, false),
     /** I-quant, 2.5 bits. */
     IQ2_S(22, 256, 82, false),
     /** 4-bit non-linear values in super-blocks of 256 with 6-bit sub-block scales. */
-    IQ4_XS(23, 256, 136, false),
+    IQ4_XS(23, 256, 136, true),
     /** Signed 8-bit integer. */
     I8(24, 1, 1, false),
     /** Signed 16-bit integer. */
@@ -72,10 +72,10 @@ public enum QuantFormat {
     TQ1_0(34, 256, 54, false),
     /** Ternary quant, 2.06 bits. */
     TQ2_0(35, 256, 66, false),
-    /** OCP microscaling FP4: 32 E2M1 values with one E8M0 scale. */
-    MXFP4(39, 32, 17, false),
-    /** NVIDIA FP4: E2M1 values, one UE4M3 scale per 16 values, 64 values per block. */
-    NVFP4(40, 64, 36, false);
+    /** OCP microscaling FP4: 32 E2M1 values with one E8M0 (power of two) scale. */
+    MXFP4(39, 32, 17, true),
+    /** NVIDIA FP4: 64 E2M1 values per block, one unsigned E4M3 scale per 16 of them. */
+    NVFP4(40, 64, 36, true);
 
     private final int ggmlType;
     private final int blockSize;

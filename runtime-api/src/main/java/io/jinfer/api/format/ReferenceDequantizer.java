@@ -2,11 +2,13 @@ package io.jinfer.api.format;
 
 import io.jinfer.api.QuantFormat;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Scalar reference dequantisation of every supported {@link QuantFormat}, bit-exact with ggml's
- * definitions. Slow on purpose: each format reads like its block layout.
+ * {@code dequantize_row_*} definitions (evaluated as written, each float operation rounded on its
+ * own, without fused multiply-adds). Slow on purpose: each format reads like its block layout. The
+ * formats live in small classes by family: {@code LegacyQuants} (Q4_0 … Q8_0), {@code KQuants}
+ * (Q2_K … Q8_K), {@code NonLinearQuants} (IQ4_NL, IQ4_XS) and {@code Fp4} (MXFP4, NVFP4).
  */
 public final class ReferenceDequantizer {
 
@@ -21,13 +23,15 @@ public final class ReferenceDequantizer {
      * @param count values to expand, a multiple of the format's block size
      * @param dst receives the values
      * @param dstOffset index of the first value in {@code dst}
+     * @throws IllegalArgumentException when {@code count} is not a whole number of blocks
      * @throws UnsupportedOperationException for formats without a reference yet
      */
     public static void dequantize(QuantFormat format, MemorySegment src, long offset, int count, float[] dst,
             int dstOffset) {
         int blocks = count / format.blockSize();
-        if (blocks * format.blockSize() != count) {
-            throw new IllegalArgumentException(count + " is not a whole number of " + format + " blocks");
+        if (count < 0 || blocks * format.blockSize() != count) {
+            throw new IllegalArgumentException(count + " is not a whole number of " + format + " blocks of "
+                    + format.blockSize() + " values");
         }
         long at = offset;
         int out = dstOffset;
@@ -46,17 +50,28 @@ public final class ReferenceDequantizer {
      * @param at byte offset of the block
      * @param dst receives {@code format.blockSize()} values
      * @param out index of the first value in {@code dst}
+     * @throws UnsupportedOperationException for formats without a reference yet
      */
     public static void dequantizeBlock(QuantFormat format, MemorySegment src, long at, float[] dst, int out) {
         switch (format) {
-            case F32 -> dst[out] = src.get(LittleEndian.FLOAT, at);
-            case F16 -> dst[out] = Float.float16ToFloat(src.get(LittleEndian.SHORT, at));
+            case F32 -> dst[out] = BlockBytes.f32(src, at);
+            case F16 -> dst[out] = BlockBytes.f16(src, at);
             case BF16 -> dst[out] = bf16ToFloat(src.get(LittleEndian.SHORT, at));
-            case Q8_0 -> q8_0(src, at, dst, out);
-            case Q4_0 -> q4_0(src, at, dst, out);
-            case Q4_1 -> q4_1(src, at, dst, out);
-            case Q5_0 -> q5_0(src, at, dst, out);
-            case Q5_1 -> q5_1(src, at, dst, out);
+            case Q8_0 -> LegacyQuants.q8_0(src, at, dst, out);
+            case Q4_0 -> LegacyQuants.q4_0(src, at, dst, out);
+            case Q4_1 -> LegacyQuants.q4_1(src, at, dst, out);
+            case Q5_0 -> LegacyQuants.q5_0(src, at, dst, out);
+            case Q5_1 -> LegacyQuants.q5_1(src, at, dst, out);
+            case Q2_K -> KQuants.q2K(src, at, dst, out);
+            case Q3_K -> KQuants.q3K(src, at, dst, out);
+            case Q4_K -> KQuants.q4K(src, at, dst, out);
+            case Q5_K -> KQuants.q5K(src, at, dst, out);
+            case Q6_K -> KQuants.q6K(src, at, dst, out);
+            case Q8_K -> KQuants.q8K(src, at, dst, out);
+            case IQ4_NL -> NonLinearQuants.iq4Nl(src, at, dst, out);
+            case IQ4_XS -> NonLinearQuants.iq4Xs(src, at, dst, out);
+            case MXFP4 -> Fp4.mxfp4(src, at, dst, out);
+            case NVFP4 -> Fp4.nvfp4(src, at, dst, out);
             default -> throw new UnsupportedOperationException("no reference dequantiser for " + format + " yet");
         }
     }
@@ -67,65 +82,5 @@ public final class ReferenceDequantizer {
      */
     public static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xFFFF) << 16);
-    }
-
-    static float half(MemorySegment src, long at) {
-        return Float.float16ToFloat(src.get(LittleEndian.SHORT, at));
-    }
-
-    /** Q8_0: f16 scale d, then 32 signed bytes q; v = d * q. */
-    private static void q8_0(MemorySegment src, long at, float[] dst, int out) {
-        float d = half(src, at);
-        for (int j = 0; j < 32; j++) {
-            dst[out + j] = src.get(ValueLayout.JAVA_BYTE, at + 2 + j) * d;
-        }
-    }
-
-    /** Q4_0: f16 d, 16 bytes; low nibbles are values 0..15, high nibbles 16..31; v = d * (q - 8). */
-    private static void q4_0(MemorySegment src, long at, float[] dst, int out) {
-        float d = half(src, at);
-        for (int j = 0; j < 16; j++) {
-            int b = src.get(ValueLayout.JAVA_BYTE, at + 2 + j) & 0xFF;
-            dst[out + j] = ((b & 0x0F) - 8) * d;
-            dst[out + j + 16] = ((b >>> 4) - 8) * d;
-        }
-    }
-
-    /** Q4_1: f16 d, f16 m, 16 bytes of nibbles as Q4_0; v = d * q + m. */
-    private static void q4_1(MemorySegment src, long at, float[] dst, int out) {
-        float d = half(src, at);
-        float m = half(src, at + 2);
-        for (int j = 0; j < 16; j++) {
-            int b = src.get(ValueLayout.JAVA_BYTE, at + 4 + j) & 0xFF;
-            dst[out + j] = (b & 0x0F) * d + m;
-            dst[out + j + 16] = (b >>> 4) * d + m;
-        }
-    }
-
-    /** Q5_0: f16 d, 32-bit qh (fifth bit of value j is bit j), 16 bytes of nibbles; v = d * (q - 16). */
-    private static void q5_0(MemorySegment src, long at, float[] dst, int out) {
-        float d = half(src, at);
-        int qh = src.get(LittleEndian.INT, at + 2);
-        for (int j = 0; j < 16; j++) {
-            int b = src.get(ValueLayout.JAVA_BYTE, at + 6 + j) & 0xFF;
-            int lo = (b & 0x0F) | (((qh >>> j) & 1) << 4);
-            int hi = (b >>> 4) | (((qh >>> (j + 16)) & 1) << 4);
-            dst[out + j] = (lo - 16) * d;
-            dst[out + j + 16] = (hi - 16) * d;
-        }
-    }
-
-    /** Q5_1: f16 d, f16 m, 32-bit qh, 16 bytes of nibbles; v = d * q + m. */
-    private static void q5_1(MemorySegment src, long at, float[] dst, int out) {
-        float d = half(src, at);
-        float m = half(src, at + 2);
-        int qh = src.get(LittleEndian.INT, at + 4);
-        for (int j = 0; j < 16; j++) {
-            int b = src.get(ValueLayout.JAVA_BYTE, at + 8 + j) & 0xFF;
-            int lo = (b & 0x0F) | (((qh >>> j) & 1) << 4);
-            int hi = (b >>> 4) | (((qh >>> (j + 16)) & 1) << 4);
-            dst[out + j] = lo * d + m;
-            dst[out + j + 16] = hi * d + m;
-        }
     }
 }

@@ -1,0 +1,142 @@
+package io.jinfer.executor;
+
+import io.jinfer.api.Model;
+import io.jinfer.api.QuantFormat;
+import io.jinfer.api.Session;
+import io.jinfer.api.SessionOptions;
+import io.jinfer.api.Tokenizer;
+import io.jinfer.loader.gguf.GgufFile;
+import io.jinfer.loader.tokenizer.Tokenizers;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A GGUF model mapped into memory with its configuration, weights and tokenizer. */
+final class LoadedModel implements Model {
+    private final GgufFile file;
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final Transformer transformer;
+    private final Tokenizer tokenizer;
+    private final LocalEngine engine;
+    private final List<InferenceSession> sessions = new ArrayList<>();
+    private boolean closed;
+
+    private LoadedModel(GgufFile file, ModelConfig config, ModelWeights weights, Tokenizer tokenizer,
+            LocalEngine engine) {
+        this.file = file;
+        this.config = config;
+        this.weights = weights;
+        this.transformer = new Transformer(config, weights);
+        this.tokenizer = tokenizer;
+        this.engine = engine;
+    }
+
+    static LoadedModel load(Path path, LocalEngine engine) {
+        GgufFile file = GgufFile.open(path);
+        try {
+            var embd = file.tensor("token_embd.weight");
+            ModelConfig config = ModelConfig.fromMetadata(path, file.metadata(), embd.rows());
+            ModelWeights weights = ModelWeights.bind(file, config);
+            Tokenizer tokenizer = Tokenizers.fromGguf(file.metadata());
+            if (tokenizer.vocabularySize() > config.vocabSize()) {
+                throw new io.jinfer.api.ModelFormatException(path, -1, "tokenizer.ggml.tokens",
+                        "the vocabulary has " + tokenizer.vocabularySize() + " tokens but token_embd.weight only "
+                                + config.vocabSize() + " rows");
+            }
+            return new LoadedModel(file, config, weights, tokenizer, engine);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    ModelConfig config() {
+        return config;
+    }
+
+    Transformer transformer() {
+        return transformer;
+    }
+
+    LocalEngine engine() {
+        return engine;
+    }
+
+    @Override
+    public String architecture() {
+        return config.architecture();
+    }
+
+    @Override
+    public String name() {
+        return file.metadata().findString("general.name").orElse(file.path().getFileName().toString());
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public int trainedContextLength() {
+        return config.contextLength();
+    }
+
+    @Override
+    public int vocabularySize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public QuantFormat weightFormat() {
+        return weights.dominantFormat();
+    }
+
+    @Override
+    public Map<String, Object> metadata() {
+        return file.metadata().asMap();
+    }
+
+    @Override
+    public synchronized Session newSession(SessionOptions options) {
+        ensureOpen();
+        engine.ensureOpen();
+        InferenceSession s = new InferenceSession(this, options);
+        sessions.add(s);
+        return s;
+    }
+
+    synchronized void forget(InferenceSession s) {
+        sessions.remove(s);
+    }
+
+    synchronized void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("model " + name() + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        List<InferenceSession> open;
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("model " + name() + " is already closed");
+            }
+            closed = true;
+            open = List.copyOf(sessions);
+            sessions.clear();
+        }
+        engine.computeLock().lock();
+        try {
+            for (InferenceSession s : open) {
+                s.closeQuietly();
+            }
+            file.close();
+        } finally {
+            engine.computeLock().unlock();
+        }
+    }
+}
