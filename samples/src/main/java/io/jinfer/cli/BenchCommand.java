@@ -205,7 +205,8 @@ public final class BenchCommand implements Command {
             Result r) {
         Locale l = Locale.ROOT;
         out.printf(l, "model    %s (%s, %s)%n", label, model.architecture(), formatName(model));
-        out.printf(l, "backend  %s, %d threads%n", backend, s.threads());
+        out.printf(l, "backend  %s%n", backend);
+        out.printf(l, "threads  %d%n", s.threads());
         out.printf(l, "load     %d ms%n", loadMs);
         out.printf(l, "prefill  %.2f tokens/s (p=%d, median of %d: %s)%n", Stats.median(r.prefill()),
                 s.promptTokens(), s.reps(), runs(r.prefill()));
