@@ -4,4 +4,5 @@ module io.jinfer.loader {
     requires org.slf4j;
 
     exports io.jinfer.loader.gguf;
+    exports io.jinfer.loader.quant;
 }
