@@ -5,4 +5,5 @@ module io.jinfer.loader {
 
     exports io.jinfer.loader.gguf;
     exports io.jinfer.loader.quant;
+    exports io.jinfer.loader.synth;
 }
