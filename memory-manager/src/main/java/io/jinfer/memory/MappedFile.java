@@ -5,6 +5,9 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,23 +29,32 @@ public final class MappedFile implements AutoCloseable {
     }
 
     /**
-     * Maps a file read-only.
+     * Maps a file read-only. An empty file gives an empty segment that obeys the same lifetime.
      *
      * @param path the file
      * @return the mapping
-     * @throws UncheckedIOException when the file cannot be opened or mapped
+     * @throws UncheckedIOException when the file is missing, not a regular file, unreadable or cannot be mapped;
+     *     the message names the file and the reason
      */
     public static MappedFile open(Path path) {
+        if (Files.isDirectory(path)) {
+            String msg = "cannot map " + path + ": it is a directory, not a file";
+            throw new UncheckedIOException(msg, new IOException(msg));
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
-            MemorySegment seg = size == 0
-                    ? MemorySegment.ofArray(new byte[0])
-                    : channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment seg = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             return new MappedFile(path, arena, seg);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new UncheckedIOException("cannot map " + path + ": the file does not exist", e);
+        } catch (AccessDeniedException e) {
+            arena.close();
+            throw new UncheckedIOException("cannot map " + path + ": permission denied", e);
         } catch (IOException e) {
             arena.close();
-            throw new UncheckedIOException("cannot map " + path + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot map " + path + ": " + e, e);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -54,12 +66,18 @@ public final class MappedFile implements AutoCloseable {
         return path;
     }
 
-    /** @return the whole file as a read-only segment */
+    /**
+     * @return the whole file as a read-only segment
+     * @throws IllegalStateException when the file has been closed
+     */
     public MemorySegment segment() {
+        if (closed.get()) {
+            throw new IllegalStateException(path + " is closed; its mapping is gone");
+        }
         return segment;
     }
 
-    /** @return the file size in bytes */
+    /** @return the file size in bytes (still known after closing) */
     public long size() {
         return segment.byteSize();
     }

@@ -1,0 +1,511 @@
+package io.jinfer.loader.gguf;
+
+import io.jinfer.api.QuantFormat;
+import io.jinfer.api.spi.TensorView;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Builds a GGUF file (version 3 by default, or 2): metadata of every value type and tensors whose
+ * bytes come from a {@code byte[]}, a {@link MemorySegment} or a {@link TensorData} callback that
+ * streams them, so a large model never has to sit on the heap.
+ *
+ * <p>Every value and tensor is validated when it is added (value fits its type, duplicate keys and
+ * names, shape against byte size), each with an {@link IllegalArgumentException} naming the key or
+ * tensor. {@link #write(Path)} writes a temporary file beside the target and moves it into place
+ * atomically, so a failure never leaves a partial file behind.
+ *
+ * <p>Metadata values use the Java representations {@link GgufMetadata} returns: integers as
+ * {@code Long} (UINT64 as its raw bits), floats as {@code Double} (or {@code Float}), {@code Boolean},
+ * {@code String}; arrays as {@code long[]} (or {@code int[]}) for integer elements, {@code float[]},
+ * {@code double[]}, {@code boolean[]}, {@code List<String>}, and {@code List<Object>} for arrays of
+ * arrays, whose items are arrays themselves or {@link TypedArray}s when their element type is not
+ * the default one.
+ */
+public final class GgufWriter {
+    /** The key that sets the alignment of tensor data. */
+    public static final String ALIGNMENT_KEY = "general.alignment";
+
+    /**
+     * Streams one tensor's bytes.
+     */
+    @FunctionalInterface
+    public interface TensorData {
+        /**
+         * Writes exactly the tensor's byte size to {@code out}; the writer checks the count.
+         *
+         * @param out where to write; buffered, must not be closed
+         * @throws IOException when producing or writing the bytes fails
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * A nested array with an explicit element type, for arrays of arrays whose inner arrays are not
+     * of the default type (the default is INT64 for {@code long[]}, INT32 for {@code int[]}).
+     *
+     * @param elementType the inner array's element type
+     * @param values the inner array, in the same Java form as for {@link #putArray}
+     */
+    public record TypedArray(GgufValueType elementType, Object values) {
+        /** Requires both parts. */
+        public TypedArray {
+            Objects.requireNonNull(elementType, "elementType");
+            Objects.requireNonNull(values, "values");
+        }
+    }
+
+    private record Tensor(String name, QuantFormat format, long[] shape, long byteSize, Object source) {}
+
+    private int version = 3;
+    private int alignment = GgufFile.DEFAULT_ALIGNMENT;
+    private final Map<String, byte[]> metadata = new LinkedHashMap<>();
+    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+
+    /** Creates an empty version-3 writer. */
+    public GgufWriter() {}
+
+    /**
+     * @param version 2 or 3 (the two differ only in the number; both are little-endian with 64-bit counts)
+     * @return this
+     */
+    public GgufWriter version(int version) {
+        if (version != 2 && version != 3) {
+            throw new IllegalArgumentException("GGUF version must be 2 or 3, got " + version);
+        }
+        this.version = version;
+        return this;
+    }
+
+    /**
+     * Sets {@code general.alignment} (a UINT32) and aligns tensor data to it.
+     *
+     * @param alignment a power of two
+     * @return this
+     */
+    public GgufWriter alignment(int alignment) {
+        return putUint32(ALIGNMENT_KEY, alignment);
+    }
+
+    /** @param key key @param v value in [0, 255] @return this */
+    public GgufWriter putUint8(String key, int v) {
+        return put(key, GgufValueType.UINT8, (long) v);
+    }
+
+    /** @param key key @param v value @return this */
+    public GgufWriter putInt8(String key, int v) {
+        return put(key, GgufValueType.INT8, (long) v);
+    }
+
+    /** @param key key @param v value in [0, 65535] @return this */
+    public GgufWriter putUint16(String key, int v) {
+        return put(key, GgufValueType.UINT16, (long) v);
+    }
+
+    /** @param key key @param v value @return this */
+    public GgufWriter putInt16(String key, int v) {
+        return put(key, GgufValueType.INT16, (long) v);
+    }
+
+    /** @param key key @param v value in [0, 2^32) @return this */
+    public GgufWriter putUint32(String key, long v) {
+        return put(key, GgufValueType.UINT32, v);
+    }
+
+    /** @param key key @param v value @return this */
+    public GgufWriter putInt32(String key, int v) {
+        return put(key, GgufValueType.INT32, (long) v);
+    }
+
+    /** @param key key @param rawBits the unsigned value's 64 bits @return this */
+    public GgufWriter putUint64(String key, long rawBits) {
+        return put(key, GgufValueType.UINT64, rawBits);
+    }
+
+    /** @param key key @param v value @return this */
+    public GgufWriter putInt64(String key, long v) {
+        return put(key, GgufValueType.INT64, v);
+    }
+
+    /** @param key key @param v value @return this */
+    public GgufWriter putFloat32(String key, float v) {
+        return put(key, GgufValueType.FLOAT32, (double) v);
+    }
+
+    /** @param key key @param v value @return this */
+    public GgufWriter putFloat64(String key, double v) {
+        return put(key, GgufValueType.FLOAT64, v);
+    }
+
+    /** @param key key @param v value @return this */
+    public GgufWriter putBool(String key, boolean v) {
+        return put(key, GgufValueType.BOOL, v);
+    }
+
+    /** @param key key @param v value @return this */
+    public GgufWriter putString(String key, String v) {
+        return put(key, GgufValueType.STRING, v);
+    }
+
+    /**
+     * Adds a scalar value.
+     *
+     * @param key a key not yet added
+     * @param type any type but ARRAY
+     * @param value in the Java form described on this class
+     * @return this
+     * @throws IllegalArgumentException when the key is taken or the value does not fit the type
+     */
+    public GgufWriter put(String key, GgufValueType type, Object value) {
+        return putEntry(key, type, null, value);
+    }
+
+    /**
+     * Adds an array.
+     *
+     * @param key a key not yet added
+     * @param elementType the type of the elements (ARRAY for arrays of arrays)
+     * @param values in the Java form described on this class
+     * @return this
+     * @throws IllegalArgumentException when the key is taken or the values do not fit the type
+     */
+    public GgufWriter putArray(String key, GgufValueType elementType, Object values) {
+        return putEntry(key, GgufValueType.ARRAY, elementType, values);
+    }
+
+    /**
+     * Adds an entry as {@link GgufMetadata} returns it.
+     *
+     * @param key a key not yet added
+     * @param entry the typed value
+     * @return this
+     */
+    public GgufWriter put(String key, GgufMetadata.Entry entry) {
+        return putEntry(key, entry.type(), entry.elementType(), entry.value());
+    }
+
+    /**
+     * Copies every entry of another file's metadata.
+     *
+     * @param source metadata read from a file
+     * @return this
+     */
+    public GgufWriter putAll(GgufMetadata source) {
+        source.entries().forEach(this::put);
+        return this;
+    }
+
+    private GgufWriter putEntry(String key, GgufValueType type, GgufValueType elementType, Object value) {
+        Objects.requireNonNull(key, "metadata key");
+        if (metadata.containsKey(key)) {
+            throw new IllegalArgumentException(key + ": duplicate metadata key");
+        }
+        if (key.equals(ALIGNMENT_KEY)) {
+            alignment = checkAlignment(type, value);
+        }
+        GgufValueEncoder enc = new GgufValueEncoder();
+        enc.typedValue(key, type, elementType, value);
+        metadata.put(key, enc.toByteArray());
+        return this;
+    }
+
+    private static int checkAlignment(GgufValueType type, Object value) {
+        if (type != GgufValueType.UINT32) {
+            throw new IllegalArgumentException(ALIGNMENT_KEY + " must be a UINT32, not " + type);
+        }
+        if (!(value instanceof Number n) || value instanceof Double || value instanceof Float) {
+            throw new IllegalArgumentException(ALIGNMENT_KEY + " must be an integer, found " + value);
+        }
+        long a = n.longValue();
+        if (a <= 0 || a > (1 << 30) || Long.bitCount(a) != 1) {
+            throw new IllegalArgumentException(ALIGNMENT_KEY + " must be a power of two up to 2^30, found " + a);
+        }
+        return (int) a;
+    }
+
+    /**
+     * Adds a tensor from a byte array (kept by reference until written).
+     *
+     * @param name a name not yet added
+     * @param format element format
+     * @param shape 1 to 4 dimensions, fastest-varying first (ggml order)
+     * @param data exactly the bytes the shape and format need
+     * @return this
+     */
+    public GgufWriter addTensor(String name, QuantFormat format, long[] shape, byte[] data) {
+        Objects.requireNonNull(data, "data");
+        return add(name, format, shape, data.length, data);
+    }
+
+    /**
+     * Adds a tensor from a memory segment (kept by reference until written; it must stay alive).
+     *
+     * @param name a name not yet added
+     * @param format element format
+     * @param shape 1 to 4 dimensions, fastest-varying first (ggml order)
+     * @param data exactly the bytes the shape and format need
+     * @return this
+     */
+    public GgufWriter addTensor(String name, QuantFormat format, long[] shape, MemorySegment data) {
+        Objects.requireNonNull(data, "data");
+        return add(name, format, shape, data.byteSize(), data);
+    }
+
+    /**
+     * Adds a tensor whose bytes are streamed when the file is written.
+     *
+     * @param name a name not yet added
+     * @param format element format
+     * @param shape 1 to 4 dimensions, fastest-varying first (ggml order)
+     * @param data writes exactly {@link TensorView#bytesFor} bytes
+     * @return this
+     */
+    public GgufWriter addTensor(String name, QuantFormat format, long[] shape, TensorData data) {
+        Objects.requireNonNull(data, "data");
+        return add(name, format, shape, -1, data);
+    }
+
+    private GgufWriter add(String name, QuantFormat format, long[] shape, long given, Object source) {
+        Objects.requireNonNull(name, "tensor name");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(shape, "shape");
+        if (tensors.containsKey(name)) {
+            throw new IllegalArgumentException(name + ": duplicate tensor name");
+        }
+        long[] s = shape.clone();
+        long bytes = expectedBytes(name, format, s);
+        if (given >= 0 && given != bytes) {
+            throw new IllegalArgumentException(name + ": " + format + Arrays.toString(s) + " needs " + bytes
+                    + " bytes, but " + given + " were given");
+        }
+        tensors.put(name, new Tensor(name, format, s, bytes, source));
+        return this;
+    }
+
+    private static long expectedBytes(String name, QuantFormat format, long[] shape) {
+        if (shape.length < 1 || shape.length > GgufFile.MAX_DIMS) {
+            throw new IllegalArgumentException(name + ": a tensor has 1 to " + GgufFile.MAX_DIMS
+                    + " dimensions, found " + shape.length);
+        }
+        long elements = 1;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] <= 0) {
+                throw new IllegalArgumentException(name + ": dimension " + d + " must be > 0, found " + shape[d]);
+            }
+            try {
+                elements = Math.multiplyExact(elements, shape[d]);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(name + ": dimensions " + Arrays.toString(shape) + " overflow 64 bits");
+            }
+        }
+        if (shape[0] % format.blockSize() != 0) {
+            throw new IllegalArgumentException(name + ": a row of " + shape[0] + " values is not a whole number of "
+                    + format + " blocks of " + format.blockSize());
+        }
+        try {
+            return TensorView.bytesFor(format, shape);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(name + ": tensor size overflows 64 bits");
+        }
+    }
+
+    /**
+     * Writes the file: a temporary file in the target's directory, moved over {@code target} only
+     * when complete. On any failure the temporary file is deleted and {@code target} is untouched.
+     *
+     * @param target the file to create or replace
+     * @return the size of the file written, in bytes
+     * @throws UncheckedIOException when writing fails (including a tensor callback writing the wrong count)
+     */
+    public long write(Path target) {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            long size;
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                size = writeTo(ch);
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+            return size;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write GGUF file " + abs + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // The original failure matters more than a leftover temporary file.
+                }
+            }
+        }
+    }
+
+    private long writeTo(FileChannel ch) throws IOException {
+        List<Long> offsets = new ArrayList<>();
+        long next = 0;
+        for (Tensor t : tensors.values()) {
+            offsets.add(next);
+            next = GgufFile.align(next + t.byteSize(), alignment);
+        }
+        GgufValueEncoder header = new GgufValueEncoder();
+        header.u32(GgufFile.MAGIC);
+        header.u32(version);
+        header.u64(tensors.size());
+        header.u64(metadata.size());
+        metadata.forEach((key, value) -> {
+            header.string(key);
+            header.bytes(value);
+        });
+        int i = 0;
+        for (Tensor t : tensors.values()) {
+            header.string(t.name());
+            header.u32(t.shape().length);
+            for (long d : t.shape()) {
+                header.u64(d);
+            }
+            header.u32(t.format().ggmlType());
+            header.u64(offsets.get(i++));
+        }
+        long pos = writeFully(ch, ByteBuffer.wrap(header.toByteArray()));
+        pos = pad(ch, pos);
+        for (Tensor t : tensors.values()) {
+            long start = pos;
+            pos += switch (t.source()) {
+                case byte[] b -> writeFully(ch, ByteBuffer.wrap(b));
+                case MemorySegment m -> writeSegment(ch, m);
+                case TensorData d -> stream(ch, t, d);
+                default -> throw new IllegalStateException("unknown tensor source " + t.source().getClass());
+            };
+            if (pos - start != t.byteSize()) {
+                throw new IOException(t.name() + ": wrote " + (pos - start) + " bytes, expected " + t.byteSize());
+            }
+            pos = pad(ch, pos);
+        }
+        return pos;
+    }
+
+    private static long stream(FileChannel ch, Tensor t, TensorData d) throws IOException {
+        try (ChannelOutput out = new ChannelOutput(ch, t.byteSize())) {
+            d.writeTo(out);
+            out.flush();
+            if (out.written() != t.byteSize()) {
+                throw new IOException(t.name() + ": the callback wrote " + out.written() + " bytes, expected "
+                        + t.byteSize());
+            }
+            return out.written();
+        }
+    }
+
+    private long pad(FileChannel ch, long pos) throws IOException {
+        long aligned = GgufFile.align(pos, alignment);
+        if (aligned > pos) {
+            writeFully(ch, ByteBuffer.allocate((int) (aligned - pos)));
+        }
+        return aligned;
+    }
+
+    /** In slices, because one ByteBuffer cannot view more than 2 GiB. */
+    private static long writeSegment(FileChannel ch, MemorySegment m) throws IOException {
+        long chunk = 1L << 30;
+        for (long off = 0; off < m.byteSize(); off += chunk) {
+            writeFully(ch, m.asSlice(off, Math.min(chunk, m.byteSize() - off)).asByteBuffer());
+        }
+        return m.byteSize();
+    }
+
+    private static long writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        long n = b.remaining();
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+        return n;
+    }
+
+    /** A buffered stream into the channel that refuses to write more than the tensor's size. */
+    private static final class ChannelOutput extends OutputStream {
+        private final FileChannel ch;
+        private final long limit;
+        private final ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        private long written;
+
+        ChannelOutput(FileChannel ch, long limit) {
+            this.ch = ch;
+            this.limit = limit;
+        }
+
+        long written() {
+            return written;
+        }
+
+        private void reserve(int n) throws IOException {
+            if (written + n > limit) {
+                throw new IOException("tensor callback wrote more than the tensor's " + limit + " bytes");
+            }
+            written += n;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            reserve(1);
+            if (!buf.hasRemaining()) {
+                drain();
+            }
+            buf.put((byte) b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            reserve(len);
+            while (len > 0) {
+                if (!buf.hasRemaining()) {
+                    drain();
+                }
+                int n = Math.min(len, buf.remaining());
+                buf.put(b, off, n);
+                off += n;
+                len -= n;
+            }
+        }
+
+        private void drain() throws IOException {
+            buf.flip();
+            writeFully(ch, buf);
+            buf.clear();
+        }
+
+        @Override
+        public void flush() throws IOException {
+            drain();
+        }
+
+        @Override
+        public void close() throws IOException {
+            // The channel belongs to the writer; only pending bytes are pushed out.
+            drain();
+        }
+    }
+}
