@@ -4,5 +4,7 @@ module io.jinfer.loader {
     requires org.slf4j;
 
     exports io.jinfer.loader.gguf;
+    exports io.jinfer.loader.quant;
+    exports io.jinfer.loader.synth;
     exports io.jinfer.loader.tokenizer;
 }

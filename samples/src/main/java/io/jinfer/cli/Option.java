@@ -1,0 +1,42 @@
+package io.jinfer.cli;
+
+/**
+ * One command-line option a command accepts.
+ *
+ * @param name the option as typed, e.g. {@code --model} or {@code -n}
+ * @param valueName the placeholder of its value in the usage text, or {@code null} for a flag
+ * @param help one line for the usage text
+ */
+public record Option(String name, String valueName, String help) {
+
+    /** Checks the name. */
+    public Option {
+        if (name == null || !name.startsWith("-")) {
+            throw new IllegalArgumentException("option names start with '-': " + name);
+        }
+    }
+
+    /**
+     * @param name the option
+     * @param valueName placeholder of its value
+     * @param help one line of help
+     * @return an option that takes a value
+     */
+    public static Option value(String name, String valueName, String help) {
+        return new Option(name, valueName, help);
+    }
+
+    /**
+     * @param name the option
+     * @param help one line of help
+     * @return an option without a value
+     */
+    public static Option flag(String name, String help) {
+        return new Option(name, null, help);
+    }
+
+    /** @return whether the option takes a value */
+    public boolean takesValue() {
+        return valueName != null;
+    }
+}
