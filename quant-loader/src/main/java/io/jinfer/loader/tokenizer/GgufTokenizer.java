@@ -159,21 +159,6 @@ abstract sealed class GgufTokenizer implements Tokenizer permits SpmTokenizer, B
         return vocab.texts[checked(token)];
     }
 
-    /** @return the type of a token, as the metadata gives it (end-of-generation tokens count as control) */
-    public TokenType tokenType(int token) {
-        return vocab.types[checked(token)];
-    }
-
-    /** @return whether {@code encode} adds BOS when asked to add special tokens */
-    public boolean addsBos() {
-        return vocab.addBos;
-    }
-
-    /** @return whether {@code encode} adds EOS when asked to add special tokens */
-    public boolean addsEos() {
-        return vocab.addEos;
-    }
-
     private int checked(int token) {
         if (token < 0 || token >= vocab.size()) {
             throw new IllegalArgumentException("token id " + token + " is out of range [0, " + vocab.size() + ")");

@@ -32,6 +32,8 @@ class SyntheticVocabularyTest {
         assertArrayEquals(new int[] {1, 6, 0, 0}, t.encode("aé"));
         assertArrayEquals(new int[] {}, t.encode("", false, false));
         assertArrayEquals(new int[] {1}, t.encode("", true, false));
+        // an unpaired surrogate has no UTF-8 form: it is tokenized as U+FFFD (three bytes, three <unk>)
+        assertArrayEquals(new int[] {6, 0, 0, 0}, t.encode("a\uD800", false, false));
     }
 
     @Test
