@@ -23,7 +23,7 @@ final class BpeTokenizer extends GgufTokenizer {
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeTokenizer(Vocabulary vocab) {
-        super(vocab);
+        super(vocab, BpeTokenizer::pieceBytes);
         this.pre = PreTokenizers.forName(vocab.pre);
         List<String> merges = vocab.merges;
         Map<String, Integer> r = new HashMap<>(merges.size() * 2);
@@ -35,11 +35,10 @@ final class BpeTokenizer extends GgufTokenizer {
             }
         }
         this.ranks = r;
-        initPieces();
     }
 
-    @Override
-    byte[] normalTokenBytes(String text) {
+    /** A normal byte-level token stands for the bytes its characters spell. */
+    private static byte[] pieceBytes(String text) {
         byte[] out = new byte[text.length() * 4];
         int n = 0;
         for (int i = 0; i < text.length(); ) {

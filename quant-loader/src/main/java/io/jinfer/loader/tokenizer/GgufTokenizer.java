@@ -4,6 +4,7 @@ import io.jinfer.api.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * What SentencePiece and byte-level BPE tokenizers share: special-token splitting, BOS/EOS,
@@ -14,19 +15,19 @@ abstract sealed class GgufTokenizer implements Tokenizer permits SpmTokenizer, B
     final Vocabulary vocab;
     private final SpecialTokenSplitter specials;
     /** Bytes of each token as generated text (empty for control, unknown and unused tokens). */
-    private byte[][] pieces;
+    private final byte[][] pieces;
 
-    GgufTokenizer(Vocabulary vocab) {
+    /**
+     * @param vocab the vocabulary
+     * @param normalTokenBytes the bytes a normal token's vocabulary text stands for
+     */
+    GgufTokenizer(Vocabulary vocab, Function<String, byte[]> normalTokenBytes) {
         this.vocab = vocab;
         this.specials = new SpecialTokenSplitter(vocab);
-    }
-
-    /** Computes the per-token bytes; subclasses call it once their own state is ready. */
-    final void initPieces() {
         byte[][] p = new byte[vocab.size()][];
         for (int i = 0; i < p.length; i++) {
             p[i] = switch (vocab.types[i]) {
-                case NORMAL -> normalTokenBytes(vocab.texts[i]);
+                case NORMAL -> normalTokenBytes.apply(vocab.texts[i]);
                 case USER_DEFINED -> vocab.texts[i].getBytes(StandardCharsets.UTF_8);
                 case BYTE -> new byte[] {(byte) byteValue(i)};
                 case CONTROL, UNKNOWN, UNUSED, UNDEFINED -> new byte[0];
@@ -36,7 +37,7 @@ abstract sealed class GgufTokenizer implements Tokenizer permits SpmTokenizer, B
     }
 
     /** @return the byte a {@code <0xXX>} token stands for */
-    final int byteValue(int id) {
+    private int byteValue(int id) {
         String t = vocab.texts[id];
         if (t.length() == 6 && t.startsWith("<0x") && t.endsWith(">")) {
             int hi = Character.digit(t.charAt(3), 16);
@@ -48,9 +49,6 @@ abstract sealed class GgufTokenizer implements Tokenizer permits SpmTokenizer, B
         throw VocabularyReader.error(VocabularyReader.TOKEN_TYPE,
                 "token " + id + " is a byte token but its text '" + t + "' is not of the form <0xXX>");
     }
-
-    /** @return the bytes a normal token's vocabulary text stands for */
-    abstract byte[] normalTokenBytes(String text);
 
     /**
      * Tokenizes plain text (no special tokens inside).
@@ -157,21 +155,6 @@ abstract sealed class GgufTokenizer implements Tokenizer permits SpmTokenizer, B
     @Override
     public String tokenText(int token) {
         return vocab.texts[checked(token)];
-    }
-
-    /** @return the type of a token, as the metadata gives it (end-of-generation tokens count as control) */
-    public TokenType tokenType(int token) {
-        return vocab.types[checked(token)];
-    }
-
-    /** @return whether {@code encode} adds BOS when asked to add special tokens */
-    public boolean addsBos() {
-        return vocab.addBos;
-    }
-
-    /** @return whether {@code encode} adds EOS when asked to add special tokens */
-    public boolean addsEos() {
-        return vocab.addEos;
     }
 
     private int checked(int token) {

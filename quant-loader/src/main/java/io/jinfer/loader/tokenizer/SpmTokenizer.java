@@ -17,7 +17,7 @@ final class SpmTokenizer extends GgufTokenizer {
     private final int[] byteTokens = new int[256];
 
     SpmTokenizer(Vocabulary vocab) {
-        super(vocab);
+        super(vocab, SpmTokenizer::pieceBytes);
         for (int b = 0; b < 256; b++) {
             int id = vocab.id(String.format("<0x%02X>", b));
             if (id < 0 && b < 0x80) {
@@ -25,11 +25,10 @@ final class SpmTokenizer extends GgufTokenizer {
             }
             byteTokens[b] = id >= 0 ? id : vocab.unk;
         }
-        initPieces();
     }
 
-    @Override
-    byte[] normalTokenBytes(String text) {
+    /** A normal SentencePiece token stands for its text with U+2581 read as a space. */
+    private static byte[] pieceBytes(String text) {
         return text.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
     }
 

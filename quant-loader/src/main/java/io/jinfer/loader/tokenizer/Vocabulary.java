@@ -42,7 +42,6 @@ final class Vocabulary {
     final boolean[] rstrip;
     final boolean[] endOfGeneration;
 
-    @SuppressWarnings("checkstyle:ParameterNumber")
     Vocabulary(Model model, String pre, String[] texts, float[] scores, TokenType[] types,
             Map<String, Integer> idByText, List<String> merges, int bos, int eos, int eot, int eom, int unk,
             int pad, boolean addBos, boolean addEos, boolean addSpacePrefix, boolean[] lstrip, boolean[] rstrip,

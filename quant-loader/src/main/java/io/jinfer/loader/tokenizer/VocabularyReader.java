@@ -2,7 +2,6 @@ package io.jinfer.loader.tokenizer;
 
 import io.jinfer.api.ModelFormatException;
 import io.jinfer.loader.gguf.GgufMetadata;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -223,7 +222,7 @@ final class VocabularyReader {
             }
         }
         setIfPresent(idByText, rstrip, "</s>", true);
-        for (String t : new ArrayList<>(List.of("<unk>", "<s>", "<|endoftext|>"))) {
+        for (String t : List.of("<unk>", "<s>", "<|endoftext|>")) {
             setIfPresent(idByText, rstrip, t, false);
         }
     }
