@@ -12,6 +12,7 @@ public final class ModelFormatException extends JinferException {
     private final transient Path file;
     private final long offset;
     private final String field;
+    private final String problem;
 
     /**
      * @param file the file being read (may be {@code null} for in-memory data)
@@ -24,6 +25,12 @@ public final class ModelFormatException extends JinferException {
         this.file = file;
         this.offset = offset;
         this.field = field;
+        this.problem = problem;
+    }
+
+    /** @return what was expected and what was found, without the location */
+    public String problem() {
+        return problem;
     }
 
     private static String format(Path file, long offset, String field, String problem) {

@@ -35,6 +35,11 @@ public final class GgufMetadata {
         this.entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
     }
 
+    /** @return the file the metadata came from, or null */
+    public Path file() {
+        return file;
+    }
+
     /** @return keys in file order */
     public Set<String> keys() {
         return entries.keySet();

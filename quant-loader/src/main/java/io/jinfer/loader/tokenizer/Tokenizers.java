@@ -20,7 +20,16 @@ public final class Tokenizers {
      *     does not support
      */
     public static Tokenizer fromGguf(GgufMetadata md) {
-        Vocabulary vocab = VocabularyReader.read(md);
+        Vocabulary vocab;
+        try {
+            vocab = VocabularyReader.read(md);
+        } catch (io.jinfer.api.ModelFormatException e) {
+            if (e.file() != null || md.file() == null) {
+                throw e;
+            }
+            // the reader works on metadata alone; name the file the metadata came from
+            throw new io.jinfer.api.ModelFormatException(md.file(), e.offset(), e.field(), e.problem());
+        }
         return switch (vocab.model) {
             case SPM -> new SpmTokenizer(vocab);
             case BPE -> new BpeTokenizer(vocab);
