@@ -13,12 +13,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Builds a GGUF file (version 3 by default, or 2): metadata of every value type and tensors whose
@@ -327,6 +331,7 @@ public final class GgufWriter {
     /**
      * Writes the file: a temporary file in the target's directory, moved over {@code target} only
      * when complete. On any failure the temporary file is deleted and {@code target} is untouched.
+     * Tensor callbacks run again on every call.
      *
      * @param target the file to create or replace
      * @return the size of the file written, in bytes
@@ -338,6 +343,7 @@ public final class GgufWriter {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            keepPermissions(tmp, abs);
             long size;
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 size = writeTo(ch);
@@ -361,6 +367,20 @@ public final class GgufWriter {
                 }
             }
         }
+    }
+
+    /**
+     * Temporary files are created owner-only; give the result the permissions of the file it
+     * replaces, or rw-r--r-- like an ordinary new file.
+     */
+    private static void keepPermissions(Path tmp, Path target) throws IOException {
+        if (!Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            return;
+        }
+        Set<PosixFilePermission> perms = Files.exists(target)
+                ? Files.getPosixFilePermissions(target)
+                : PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(tmp, perms);
     }
 
     private long writeTo(FileChannel ch) throws IOException {
@@ -408,7 +428,7 @@ public final class GgufWriter {
     }
 
     private static long stream(FileChannel ch, Tensor t, TensorData d) throws IOException {
-        try (ChannelOutput out = new ChannelOutput(ch, t.byteSize())) {
+        try (BoundedChannelOutput out = new BoundedChannelOutput(ch, t.byteSize())) {
             d.writeTo(out);
             out.flush();
             if (out.written() != t.byteSize()) {
@@ -436,76 +456,11 @@ public final class GgufWriter {
         return m.byteSize();
     }
 
-    private static long writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    static long writeFully(FileChannel ch, ByteBuffer b) throws IOException {
         long n = b.remaining();
         while (b.hasRemaining()) {
             ch.write(b);
         }
         return n;
-    }
-
-    /** A buffered stream into the channel that refuses to write more than the tensor's size. */
-    private static final class ChannelOutput extends OutputStream {
-        private final FileChannel ch;
-        private final long limit;
-        private final ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        private long written;
-
-        ChannelOutput(FileChannel ch, long limit) {
-            this.ch = ch;
-            this.limit = limit;
-        }
-
-        long written() {
-            return written;
-        }
-
-        private void reserve(int n) throws IOException {
-            if (written + n > limit) {
-                throw new IOException("tensor callback wrote more than the tensor's " + limit + " bytes");
-            }
-            written += n;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            reserve(1);
-            if (!buf.hasRemaining()) {
-                drain();
-            }
-            buf.put((byte) b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            reserve(len);
-            while (len > 0) {
-                if (!buf.hasRemaining()) {
-                    drain();
-                }
-                int n = Math.min(len, buf.remaining());
-                buf.put(b, off, n);
-                off += n;
-                len -= n;
-            }
-        }
-
-        private void drain() throws IOException {
-            buf.flip();
-            writeFully(ch, buf);
-            buf.clear();
-        }
-
-        @Override
-        public void flush() throws IOException {
-            drain();
-        }
-
-        @Override
-        public void close() throws IOException {
-            // The channel belongs to the writer; only pending bytes are pushed out.
-            drain();
-        }
     }
 }
