@@ -54,7 +54,10 @@ public record SyntheticVocabulary(List<String> tokens, float[] scores, int[] typ
     private static final String FILLER_CONSONANTS = "bdfgklmnprstvz";
     private static final String FILLER_VOWELS = "aeiou";
 
-    /** Copies nothing: the record is built once and handed to the writer. */
+    /**
+     * Checks that there is one score and one type per token. The arrays are kept, not copied: the
+     * record is built once and handed to the GGUF writer.
+     */
     public SyntheticVocabulary {
         if (tokens.size() != scores.length || tokens.size() != types.length) {
             throw new IllegalArgumentException("tokens, scores and types differ in length: " + tokens.size()
