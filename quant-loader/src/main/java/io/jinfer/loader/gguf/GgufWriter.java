@@ -428,7 +428,7 @@ public final class GgufWriter {
     }
 
     private static long stream(FileChannel ch, Tensor t, TensorData d) throws IOException {
-        try (ChannelOutput out = new ChannelOutput(ch, t.byteSize())) {
+        try (BoundedChannelOutput out = new BoundedChannelOutput(ch, t.byteSize())) {
             d.writeTo(out);
             out.flush();
             if (out.written() != t.byteSize()) {
@@ -456,76 +456,11 @@ public final class GgufWriter {
         return m.byteSize();
     }
 
-    private static long writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    static long writeFully(FileChannel ch, ByteBuffer b) throws IOException {
         long n = b.remaining();
         while (b.hasRemaining()) {
             ch.write(b);
         }
         return n;
-    }
-
-    /** A buffered stream into the channel that refuses to write more than the tensor's size. */
-    private static final class ChannelOutput extends OutputStream {
-        private final FileChannel ch;
-        private final long limit;
-        private final ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        private long written;
-
-        ChannelOutput(FileChannel ch, long limit) {
-            this.ch = ch;
-            this.limit = limit;
-        }
-
-        long written() {
-            return written;
-        }
-
-        private void reserve(int n) throws IOException {
-            if (written + n > limit) {
-                throw new IOException("tensor callback wrote more than the tensor's " + limit + " bytes");
-            }
-            written += n;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            reserve(1);
-            if (!buf.hasRemaining()) {
-                drain();
-            }
-            buf.put((byte) b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            reserve(len);
-            while (len > 0) {
-                if (!buf.hasRemaining()) {
-                    drain();
-                }
-                int n = Math.min(len, buf.remaining());
-                buf.put(b, off, n);
-                off += n;
-                len -= n;
-            }
-        }
-
-        private void drain() throws IOException {
-            buf.flip();
-            writeFully(ch, buf);
-            buf.clear();
-        }
-
-        @Override
-        public void flush() throws IOException {
-            drain();
-        }
-
-        @Override
-        public void close() throws IOException {
-            // The channel belongs to the writer; only pending bytes are pushed out.
-            drain();
-        }
     }
 }

@@ -32,7 +32,7 @@ final class BlockMath {
         return max;
     }
 
-    /** Largest magnitude; a NaN is skipped unless it comes first, as with C's {@code a > b ? a : b}. */
+    /** Largest magnitude, compared as C's {@code MAX(a, b)} macro ({@code a > b ? a : b}), NaN cases included. */
     static float absMax(float[] x, int off) {
         float amax = 0f;
         for (int j = 0; j < QK; j++) {

@@ -41,19 +41,23 @@ public record SyntheticVocabulary(List<String> tokens, float[] scores, int[] typ
 
     private static final String LETTERS = "etaoinshrdlucmfwypvbgkjqxzETAOINSHRDLUCMFWYPVBGKJQXZ";
     private static final String OTHER_CHARACTERS = ".,!?'\"-:;()0123456789";
-    private static final String[] WORDS = ("the and a to was he she it of in they her his said you with on that "
+    private static final String[] WORDS = ("the and a to was he she it of in they Once The She He They It Lily "
+            + "her his said you with on that "
             + "for is had day one big little time once upon there were so but all play happy friend saw went "
             + "very wanted liked loved mom girl boy named dog cat tree park ball sun what not have be at this "
             + "from or as by we can up out are no do if my me an will when then them about would like go get "
             + "make see look know could into some over just new back good house away home came asked "
             + "sky bird fish water red blue green small long old find help run jump fun toy book car made "
             + "thought felt smiled took gave told started found always every after too than its our "
-            + "Once The She He They It One Lily Tom Max Sue Ben Mia").split(" ");
+            + "One Tom Max Sue Ben Mia").split(" ");
     private static final String[] SUFFIXES = {"ing", "ed", "er", "ly", "es", "est", "s", "y", "ful", "tion"};
     private static final String FILLER_CONSONANTS = "bdfgklmnprstvz";
     private static final String FILLER_VOWELS = "aeiou";
 
-    /** Copies nothing: the record is built once and handed to the writer. */
+    /**
+     * Checks that there is one score and one type per token. The arrays are kept, not copied: the
+     * record is built once and handed to the GGUF writer.
+     */
     public SyntheticVocabulary {
         if (tokens.size() != scores.length || tokens.size() != types.length) {
             throw new IllegalArgumentException("tokens, scores and types differ in length: " + tokens.size()

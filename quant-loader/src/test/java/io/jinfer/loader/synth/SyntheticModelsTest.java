@@ -229,6 +229,29 @@ class SyntheticModelsTest {
     }
 
     @Test
+    void tensorsLargerThanOneBatchAreStreamedInOrder() throws IOException {
+        // 20000 x 128 F32 values are 10 MB: the embedding table is written in several batches.
+        SyntheticModel spec = new SyntheticModel(Architecture.LLAMA, 128, 1, 4, 4, 128, 20000, 64, 10000f, true,
+                QuantFormat.F32, 5);
+        Path one = dir.resolve("big1.gguf");
+        Path two = dir.resolve("big2.gguf");
+        SyntheticModels.write(spec, one, 1);
+        SyntheticModels.write(spec, two, 2);
+        assertEquals(-1, Files.mismatch(one, two));
+        SyntheticTensor embd = SyntheticModels.tensors(spec).getFirst();
+        float[] expected = new float[128];
+        float[] actual = new float[128];
+        try (GgufFile f = GgufFile.open(one)) {
+            TensorView v = f.tensor("token_embd.weight");
+            for (int row : new int[] {0, 8191, 8192, 16384, 19999}) {
+                embd.fillRow(spec.seed(), row, expected, 0);
+                ReferenceDequantizer.dequantize(QuantFormat.F32, v.data(), row * 512L, 128, actual, 0);
+                assertArrayEquals(expected, actual, "row " + row);
+            }
+        }
+    }
+
+    @Test
     void presetsHaveTheAdvertisedShapes() {
         SyntheticModel tiny = SyntheticModel.tiny();
         assertTrue(tiny.dim() >= 64 && tiny.dim() <= 128 && tiny.layers() >= 2 && tiny.layers() <= 4);
