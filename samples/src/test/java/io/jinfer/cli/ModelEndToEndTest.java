@@ -15,6 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The commands that run a model (executor), build a tokenizer or generate the demo model. */
 class ModelEndToEndTest {
@@ -67,12 +69,14 @@ class ModelEndToEndTest {
         assertEquals(a.out(), b.out());
     }
 
-    @Test
-    void tokenizeMatchesLlamaCppTestVectors() throws Exception {
-        Path vocab = SharedFixtures.require("tokenizer/ggml-vocab-llama-spm.gguf");
-        Path inp = SharedFixtures.require("tokenizer/ggml-vocab-llama-spm.gguf.inp");
-        List<String> expected = Files.readAllLines(
-                SharedFixtures.require("tokenizer/ggml-vocab-llama-spm.gguf.out"), StandardCharsets.UTF_8);
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-spm", "llama-bpe", "qwen2", "gpt-2", "phi-3"})
+    void tokenizeMatchesLlamaCppTestVectors(String name) throws Exception {
+        String base = "tokenizer/ggml-vocab-" + name + ".gguf";
+        Path vocab = SharedFixtures.require(base);
+        Path inp = SharedFixtures.require(base + ".inp");
+        // llama.cpp writes a space before every id; the CLI separates ids by single spaces.
+        List<String> expected = Files.readAllLines(SharedFixtures.require(base + ".out"), StandardCharsets.UTF_8);
         Cli r = Cli.run("tokenize", "--model", vocab.toString(), "--file", inp.toString(),
                 "--split-on", "__ggml_vocab_test__", "--no-bos");
         assertEquals(0, r.code(), r.toString());
