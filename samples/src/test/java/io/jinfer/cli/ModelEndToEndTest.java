@@ -59,6 +59,26 @@ class ModelEndToEndTest {
     }
 
     @Test
+    void runFlushesEveryTokenAsItComes() {
+        Path model = SharedFixtures.require("models/stories260K.gguf");
+        // Counts the flushes that reach the underlying stream and what had been written at each.
+        java.util.List<Integer> flushedSizes = new java.util.ArrayList<>();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream() {
+            @Override
+            public void flush() {
+                flushedSizes.add(size());
+            }
+        };
+        java.io.PrintStream out = new java.io.PrintStream(bytes, false, StandardCharsets.UTF_8);
+        java.io.PrintStream err = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        int code = Main.run(new String[] {"run", "--model", model.toString(), "-n", "16", "--temp", "0"}, out, err);
+        assertEquals(0, code);
+        // Each of the 16 greedy tokens of this prompt is plain ASCII text, so each is flushed as it comes.
+        long growing = flushedSizes.stream().distinct().filter(n -> n > 0).count();
+        assertTrue(growing >= 16, "flushes at sizes " + flushedSizes);
+    }
+
+    @Test
     void sampledRunIsReproducibleWithASeed() {
         Path model = SharedFixtures.require("models/stories260K.gguf");
         String[] line = {"run", "--model", model.toString(), "-n", "24", "--temp", "1.0", "--top-k", "20",
