@@ -13,12 +13,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Builds a GGUF file (version 3 by default, or 2): metadata of every value type and tensors whose
@@ -327,6 +331,7 @@ public final class GgufWriter {
     /**
      * Writes the file: a temporary file in the target's directory, moved over {@code target} only
      * when complete. On any failure the temporary file is deleted and {@code target} is untouched.
+     * Tensor callbacks run again on every call.
      *
      * @param target the file to create or replace
      * @return the size of the file written, in bytes
@@ -338,6 +343,7 @@ public final class GgufWriter {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            keepPermissions(tmp, abs);
             long size;
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 size = writeTo(ch);
@@ -361,6 +367,20 @@ public final class GgufWriter {
                 }
             }
         }
+    }
+
+    /**
+     * Temporary files are created owner-only; give the result the permissions of the file it
+     * replaces, or rw-r--r-- like an ordinary new file.
+     */
+    private static void keepPermissions(Path tmp, Path target) throws IOException {
+        if (!Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            return;
+        }
+        Set<PosixFilePermission> perms = Files.exists(target)
+                ? Files.getPosixFilePermissions(target)
+                : PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(tmp, perms);
     }
 
     private long writeTo(FileChannel ch) throws IOException {

@@ -1,0 +1,240 @@
+package io.jinfer.loader.tokenizer;
+
+import io.jinfer.api.ModelFormatException;
+import io.jinfer.loader.gguf.GgufMetadata;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads and validates the {@code tokenizer.ggml.*} metadata into a {@link Vocabulary}, with
+ * llama.cpp's defaults for whatever the file leaves out.
+ */
+final class VocabularyReader {
+    static final String MODEL = "tokenizer.ggml.model";
+    static final String PRE = "tokenizer.ggml.pre";
+    static final String TOKENS = "tokenizer.ggml.tokens";
+    static final String SCORES = "tokenizer.ggml.scores";
+    static final String TOKEN_TYPE = "tokenizer.ggml.token_type";
+    static final String MERGES = "tokenizer.ggml.merges";
+    static final String BOS = "tokenizer.ggml.bos_token_id";
+    static final String EOS = "tokenizer.ggml.eos_token_id";
+    static final String EOT = "tokenizer.ggml.eot_token_id";
+    static final String EOM = "tokenizer.ggml.eom_token_id";
+    static final String UNK = "tokenizer.ggml.unknown_token_id";
+    static final String PAD = "tokenizer.ggml.padding_token_id";
+    static final String ADD_BOS = "tokenizer.ggml.add_bos_token";
+    static final String ADD_EOS = "tokenizer.ggml.add_eos_token";
+    static final String ADD_SPACE_PREFIX = "tokenizer.ggml.add_space_prefix";
+
+    /** Texts that mark an end-of-turn token when the file names none (as llama.cpp guesses). */
+    private static final List<String> EOT_TEXTS = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
+            "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>", "<｜end▁of▁sentence｜>", "<end_of_utterance>");
+    /** Further texts that end generation whatever the metadata says. */
+    private static final Set<String> EOG_TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
+            "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>");
+    /** A u32 id of all ones is how converters write "no such token". */
+    private static final long NO_TOKEN_U32 = 0xFFFFFFFFL;
+
+    private VocabularyReader() {}
+
+    static Vocabulary read(GgufMetadata md) {
+        String modelName = md.getString(MODEL);
+        Vocabulary.Model model = switch (modelName) {
+            case "llama" -> Vocabulary.Model.SPM;
+            case "gpt2" -> Vocabulary.Model.BPE;
+            default -> throw error(MODEL, "unsupported tokenizer model '" + modelName
+                    + "' (supported: 'llama' for SentencePiece, 'gpt2' for byte-level BPE)");
+        };
+
+        List<String> tokenList = md.getStringArray(TOKENS);
+        int n = tokenList.size();
+        if (n == 0) {
+            throw error(TOKENS, "the vocabulary is empty");
+        }
+        String[] texts = new String[n];
+        Map<String, Integer> idByText = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            String t = tokenList.get(i);
+            if (t.isEmpty()) {
+                // llama.cpp keeps empty entries addressable under a unique placeholder text
+                t = "[EMPTY_" + i + "]";
+            }
+            Integer previous = idByText.putIfAbsent(t, i);
+            if (previous != null) {
+                throw error(TOKENS, "duplicate token text '" + t + "' at ids " + previous + " and " + i);
+            }
+            texts[i] = t;
+        }
+
+        float[] scores = readScores(md, model, n);
+        TokenType[] types = readTypes(md, n);
+
+        String pre = "default";
+        PreTokenizers.Spec preSpec = null;
+        List<String> merges = List.of();
+        if (model == Vocabulary.Model.BPE) {
+            pre = md.findString(PRE).orElse("default");
+            preSpec = PreTokenizers.forName(pre);
+            if (preSpec == null) {
+                throw error(PRE, "unsupported pre-tokenizer '" + pre + "' (supported: "
+                        + String.join(", ", PreTokenizers.names()) + ")");
+            }
+            merges = md.getStringArray(MERGES);
+        }
+
+        boolean spm = model == Vocabulary.Model.SPM;
+        int bos = specialId(md, BOS, spm ? 1 : 11, n);
+        int eos = specialId(md, EOS, spm ? 2 : 11, n);
+        int unk = specialId(md, UNK, spm ? 0 : -1, n);
+        int pad = specialId(md, PAD, -1, n);
+        int eot = specialId(md, EOT, -1, n);
+        int eom = specialId(md, EOM, -1, n);
+
+        boolean addBos = md.getBoolean(ADD_BOS, spm || preSpec.addBos());
+        boolean addEos = md.getBoolean(ADD_EOS, false);
+        boolean addSpacePrefix = md.getBoolean(ADD_SPACE_PREFIX, spm);
+        if (addBos && bos < 0) {
+            throw error(ADD_BOS, "is true, but " + BOS + " names no token");
+        }
+        if (addEos && eos < 0) {
+            throw error(ADD_EOS, "is true, but " + EOS + " names no token");
+        }
+
+        if (eot < 0) {
+            eot = firstWithText(idByText, EOT_TEXTS);
+        }
+        if (eom < 0) {
+            eom = firstWithText(idByText, List.of("<|eom_id|>"));
+        }
+        boolean[] eog = new boolean[n];
+        for (String t : EOG_TEXTS) {
+            Integer id = idByText.get(t);
+            if (id != null) {
+                eog[id] = true;
+            }
+        }
+        for (int id : new int[] {eos, eot, eom}) {
+            if (id >= 0) {
+                eog[id] = true;
+            }
+        }
+        // A token that ends generation is a control token even when the converter forgot to say so.
+        for (int i = 0; i < n; i++) {
+            if (eog[i] && types[i] != TokenType.CONTROL) {
+                types[i] = TokenType.CONTROL;
+            }
+        }
+
+        boolean[] lstrip = new boolean[n];
+        boolean[] rstrip = new boolean[n];
+        applyModelSpecificStrips(md, texts, types, idByText, rstrip);
+
+        return new Vocabulary(model, pre, texts, scores, types, idByText, merges, bos, eos, eot, eom, unk, pad,
+                addBos, addEos, addSpacePrefix, lstrip, rstrip, eog);
+    }
+
+    private static float[] readScores(GgufMetadata md, Vocabulary.Model model, int n) {
+        if (!md.has(SCORES)) {
+            if (model == Vocabulary.Model.SPM) {
+                throw error(SCORES, "required by the SentencePiece tokenizer but missing");
+            }
+            return new float[n];
+        }
+        Object raw = md.get(SCORES).orElseThrow();
+        float[] scores;
+        if (raw instanceof float[] f) {
+            scores = f.clone();
+        } else if (raw instanceof long[] l) {
+            scores = new float[l.length];
+            for (int i = 0; i < l.length; i++) {
+                scores[i] = l[i];
+            }
+        } else {
+            throw error(SCORES, "expected an array of float32 or int32, found " + raw.getClass().getSimpleName());
+        }
+        if (scores.length != n) {
+            throw error(SCORES, "has " + scores.length + " entries but " + TOKENS + " has " + n);
+        }
+        return scores;
+    }
+
+    private static TokenType[] readTypes(GgufMetadata md, int n) {
+        TokenType[] types = new TokenType[n];
+        if (!md.has(TOKEN_TYPE)) {
+            java.util.Arrays.fill(types, TokenType.NORMAL);
+            return types;
+        }
+        long[] codes = md.getLongArray(TOKEN_TYPE);
+        if (codes.length != n) {
+            throw error(TOKEN_TYPE, "has " + codes.length + " entries but " + TOKENS + " has " + n);
+        }
+        for (int i = 0; i < n; i++) {
+            TokenType t = TokenType.fromCode(codes[i]);
+            if (t == null) {
+                throw error(TOKEN_TYPE, "token " + i + " has type " + codes[i] + ", expected 0..6");
+            }
+            types[i] = t;
+        }
+        return types;
+    }
+
+    private static int specialId(GgufMetadata md, String key, int fallback, int n) {
+        if (!md.has(key)) {
+            return fallback < n ? fallback : -1;
+        }
+        long v = md.getLong(key);
+        if (v == NO_TOKEN_U32 || v == -1) {
+            return -1;
+        }
+        if (v < 0 || v >= n) {
+            throw error(key, "token id " + v + " is out of range [0, " + n + ")");
+        }
+        return (int) v;
+    }
+
+    private static int firstWithText(Map<String, Integer> idByText, List<String> candidates) {
+        int best = -1;
+        for (String t : candidates) {
+            Integer id = idByText.get(t);
+            if (id != null && (best < 0 || id < best)) {
+                best = id;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * llama.cpp strips whitespace after the special tokens of Phi-3 models (recognised by name), except
+     * after {@code <unk>}, {@code <s>} and {@code <|endoftext|>}.
+     */
+    private static void applyModelSpecificStrips(GgufMetadata md, String[] texts, TokenType[] types,
+            Map<String, Integer> idByText, boolean[] rstrip) {
+        String name = md.get("general.name").map(Object::toString).orElse("").toLowerCase(Locale.ROOT);
+        if (!name.contains("phi-3") && !name.contains("phi3")) {
+            return;
+        }
+        for (int i = 0; i < texts.length; i++) {
+            if (SpecialTokenSplitter.isSpecialCandidate(types[i])) {
+                rstrip[i] = true;
+            }
+        }
+        setIfPresent(idByText, rstrip, "</s>", true);
+        for (String t : List.of("<unk>", "<s>", "<|endoftext|>")) {
+            setIfPresent(idByText, rstrip, t, false);
+        }
+    }
+
+    private static void setIfPresent(Map<String, Integer> idByText, boolean[] flags, String text, boolean value) {
+        Integer id = idByText.get(text);
+        if (id != null) {
+            flags[id] = value;
+        }
+    }
+
+    static ModelFormatException error(String key, String problem) {
+        return new ModelFormatException(null, -1, key, problem);
+    }
+}
