@@ -31,8 +31,8 @@ public final class BenchCommand implements Command {
      * What {@code bench} was asked to do.
      *
      * @param model the model file, or {@code null} for a generated model
-     * @param shape the generated model's shape ({@code tiny} is the demo model), used when {@code model} is null
-     * @param format the generated model's weight format, or {@code null} for the demo model
+     * @param shape the shape of a generated, cached model, or {@code null} for the demo model (or {@code model})
+     * @param format the generated model's weight format, or {@code null} for the shape's own
      * @param threads worker threads
      * @param promptTokens prompt length of the prefill measurement
      * @param decodeTokens tokens generated in the decode measurement
@@ -58,9 +58,8 @@ public final class BenchCommand implements Command {
             if (shape == null && args.has("--format")) {
                 throw new UsageException("--format needs --shape");
             }
-            String defaultFormat = "llama1b".equals(shape) ? "q4_0" : null;
-            String format = args.choice("--format", defaultFormat, FORMATS);
-            return new Settings(model, shape == null && model == null ? "tiny" : shape,
+            String format = args.choice("--format", null, FORMATS);
+            return new Settings(model, shape,
                     format == null ? null : QuantFormat.valueOf(format.toUpperCase(Locale.ROOT)),
                     Threads.parse(args),
                     args.intValue("-p", 128, 1, 1 << 20),
@@ -94,7 +93,7 @@ public final class BenchCommand implements Command {
                 Option.value("--shape", "S", "generate a random-weight model of this shape (" + String.join(", ",
                         ModelSource.SHAPES) + ") once into " + ModelSource.cacheDir() + " and reuse it"),
                 Option.value("--format", "F", "weight format of the generated model: " + String.join(", ", FORMATS)
-                        + " (default q4_0 for llama1b)"),
+                        + " (default: the shape's own, q8_0 for tiny, q4_0 for llama1b)"),
                 Threads.OPTION,
                 Option.value("-p", "N", "prompt tokens of the prefill measurement (default 128)"),
                 Option.value("-n", "N", "tokens generated in the decode measurement (default 64)"),
@@ -112,7 +111,7 @@ public final class BenchCommand implements Command {
             try (Model model = runtime.loadModel(source.path())) {
                 long loadMs = (System.nanoTime() - t0) / 1_000_000;
                 Result r = measure(model, s, err);
-                String label = source.isTemporary() ? "demo (" + s.shape() + ")" : source.path().toString();
+                String label = source.isTemporary() ? "demo (tiny)" : source.path().toString();
                 if (s.json()) {
                     out.println(json(s, model, label, runtime.backendDescription(), loadMs, r));
                 } else {
@@ -128,10 +127,10 @@ public final class BenchCommand implements Command {
         if (s.model() != null) {
             return ModelSource.file(s.model());
         }
-        if (s.format() == null && "tiny".equals(s.shape())) {
+        if (s.shape() == null) {
             return ModelSource.demo(err);
         }
-        return ModelSource.cached(s.shape(), s.format() == null ? QuantFormat.Q4_0 : s.format(), err);
+        return ModelSource.cached(s.shape(), s.format(), err);
     }
 
     /** Per-run speeds and the peak memory after the runs. */

@@ -57,7 +57,10 @@ public final class InspectCommand implements Command {
         out.println("size: " + file.fileSize() + " bytes (" + Sizes.human(file.fileSize()) + ")");
         out.println("GGUF version: " + file.version());
         out.println("alignment: " + file.alignment());
-        out.println("data offset: " + file.dataOffset());
+        if (!file.tensorInfos().isEmpty()) {
+            // A vocabulary-only file has no data section; its computed start can lie past the end.
+            out.println("data offset: " + file.dataOffset());
+        }
 
         GgufMetadata meta = file.metadata();
         out.println();

@@ -72,12 +72,13 @@ public final class ModelSource implements AutoCloseable {
      * atomically, so an interrupted generation never leaves a partial model behind.
      *
      * @param shape one of {@link #SHAPES}
-     * @param format the weight format of the 2-D tensors
+     * @param format the weight format of the 2-D tensors, or {@code null} for the shape's own
      * @param err where to report progress
      * @return the source
      */
     public static ModelSource cached(String shape, QuantFormat format, PrintStream err) {
-        String name = "synth-" + shape + "-" + format.name().toLowerCase(Locale.ROOT) + ".gguf";
+        SyntheticModel spec = spec(shape, format);
+        String name = "synth-" + shape + "-" + spec.weightFormat().name().toLowerCase(Locale.ROOT) + ".gguf";
         Path dir = cacheDir();
         Path file = dir.resolve(name);
         if (Files.isRegularFile(file)) {
@@ -87,10 +88,11 @@ public final class ModelSource implements AutoCloseable {
             Files.createDirectories(dir);
             Path part = Files.createTempFile(dir, name + ".", ".part");
             try {
-                err.println("jinfer: generating the " + shape + " model (" + format + ") into " + file
+                err.println("jinfer: generating the " + shape + " model (" + spec.weightFormat() + ") into " + file
                         + " (once; later runs reuse it)");
                 long t0 = System.nanoTime();
-                SyntheticModels.write(spec(shape, format), part);
+                SyntheticModels.write(spec, part);
+                makeReadable(part);
                 Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 err.printf("jinfer: generated %s in %.1f s%n", file, (System.nanoTime() - t0) / 1e9);
             } finally {
@@ -99,6 +101,13 @@ public final class ModelSource implements AutoCloseable {
             return new ModelSource(file, null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Temporary files are created owner-only; a cached model is as readable as any other file. */
+    private static void makeReadable(Path file) throws IOException {
+        if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 

@@ -104,14 +104,16 @@ class CommandOptionsTest {
     @Test
     void benchDefaults() {
         BenchCommand.Settings s = BenchCommand.Settings.parse(args(new BenchCommand()));
-        assertEquals("tiny", s.shape());
+        assertNull(s.shape(), "the demo model");
+        assertNull(s.model());
         assertNull(s.format());
         assertEquals(128, s.promptTokens());
         assertEquals(64, s.decodeTokens());
         assertEquals(3, s.reps());
         assertFalse(s.json());
-        assertEquals(QuantFormat.Q4_0, BenchCommand.Settings.parse(args(new BenchCommand(), "--shape", "llama1b"))
-                .format());
+        BenchCommand.Settings l = BenchCommand.Settings.parse(args(new BenchCommand(), "--shape", "llama1b"));
+        assertEquals("llama1b", l.shape());
+        assertNull(l.format(), "the shape's own format");
         BenchCommand.Settings m = BenchCommand.Settings.parse(args(new BenchCommand(), "--model", "x.gguf"));
         assertEquals(Path.of("x.gguf"), m.model());
         assertNull(m.shape());

@@ -15,6 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The commands that run a model (executor), build a tokenizer or generate the demo model. */
 class ModelEndToEndTest {
@@ -57,6 +59,26 @@ class ModelEndToEndTest {
     }
 
     @Test
+    void runFlushesEveryTokenAsItComes() {
+        Path model = SharedFixtures.require("models/stories260K.gguf");
+        // Counts the flushes that reach the underlying stream and what had been written at each.
+        java.util.List<Integer> flushedSizes = new java.util.ArrayList<>();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream() {
+            @Override
+            public void flush() {
+                flushedSizes.add(size());
+            }
+        };
+        java.io.PrintStream out = new java.io.PrintStream(bytes, false, StandardCharsets.UTF_8);
+        java.io.PrintStream err = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        int code = Main.run(new String[] {"run", "--model", model.toString(), "-n", "16", "--temp", "0"}, out, err);
+        assertEquals(0, code);
+        // Each of the 16 greedy tokens of this prompt is plain ASCII text, so each is flushed as it comes.
+        long growing = flushedSizes.stream().distinct().filter(n -> n > 0).count();
+        assertTrue(growing >= 16, "flushes at sizes " + flushedSizes);
+    }
+
+    @Test
     void sampledRunIsReproducibleWithASeed() {
         Path model = SharedFixtures.require("models/stories260K.gguf");
         String[] line = {"run", "--model", model.toString(), "-n", "24", "--temp", "1.0", "--top-k", "20",
@@ -67,12 +89,14 @@ class ModelEndToEndTest {
         assertEquals(a.out(), b.out());
     }
 
-    @Test
-    void tokenizeMatchesLlamaCppTestVectors() throws Exception {
-        Path vocab = SharedFixtures.require("tokenizer/ggml-vocab-llama-spm.gguf");
-        Path inp = SharedFixtures.require("tokenizer/ggml-vocab-llama-spm.gguf.inp");
-        List<String> expected = Files.readAllLines(
-                SharedFixtures.require("tokenizer/ggml-vocab-llama-spm.gguf.out"), StandardCharsets.UTF_8);
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-spm", "llama-bpe", "qwen2", "gpt-2", "phi-3"})
+    void tokenizeMatchesLlamaCppTestVectors(String name) throws Exception {
+        String base = "tokenizer/ggml-vocab-" + name + ".gguf";
+        Path vocab = SharedFixtures.require(base);
+        Path inp = SharedFixtures.require(base + ".inp");
+        // llama.cpp writes a space before every id; the CLI separates ids by single spaces.
+        List<String> expected = Files.readAllLines(SharedFixtures.require(base + ".out"), StandardCharsets.UTF_8);
         Cli r = Cli.run("tokenize", "--model", vocab.toString(), "--file", inp.toString(),
                 "--split-on", "__ggml_vocab_test__", "--no-bos");
         assertEquals(0, r.code(), r.toString());
