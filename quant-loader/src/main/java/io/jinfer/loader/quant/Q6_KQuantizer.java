@@ -36,7 +36,9 @@ final class Q6_KQuantizer {
             }
         }
         if (maxAbsScale < GROUP_MAX_EPS) {
-            dst.asSlice(at, BYTES).fill((byte) 0);
+            for (int b = 0; b < BYTES; b++) {
+                putByte(dst, at + b, 0);
+            }
             return;
         }
         float iscale = -128f / maxScale;
