@@ -10,14 +10,16 @@ import java.util.Set;
 /**
  * Converts rows of floats to a weight format, producing the same bytes as ggml's reference
  * quantisers ({@code quantize_row_*_ref}, which {@code llama-quantize} uses when no importance
- * matrix is given) and its F16 / BF16 row converters.
+ * matrix is given; for IQ4_NL and IQ4_XS the search {@code llama-quantize} runs without one) and its
+ * F16 / BF16 row converters.
  *
  * <p>Stateless and thread-safe; allocates nothing per call.
  */
 public final class Quantizer {
     private static final Set<QuantFormat> SUPPORTED = EnumSet.of(QuantFormat.F32, QuantFormat.F16,
             QuantFormat.BF16, QuantFormat.Q8_0, QuantFormat.Q4_0, QuantFormat.Q4_1, QuantFormat.Q5_0,
-            QuantFormat.Q5_1);
+            QuantFormat.Q5_1, QuantFormat.Q2_K, QuantFormat.Q3_K, QuantFormat.Q4_K, QuantFormat.Q5_K,
+            QuantFormat.Q6_K, QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4, QuantFormat.NVFP4);
 
     private Quantizer() {}
 
@@ -37,7 +39,7 @@ public final class Quantizer {
     /**
      * Encodes {@code n} values.
      *
-     * @param format the target format: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 or Q5_1
+     * @param format the target format: one of {@link #supportedFormats()}
      * @param src the values
      * @param off index of the first value in {@code src}
      * @param n number of values, a multiple of the format's block size
@@ -89,7 +91,7 @@ public final class Quantizer {
             long dstOff) {
         int stride = format.bytesPerBlock();
         for (int b = 0; b < blocks; b++) {
-            int from = off + b * BlockMath.QK;
+            int from = off + b * format.blockSize();
             long at = dstOff + (long) b * stride;
             switch (format) {
                 case Q8_0 -> Q8_0Quantizer.quantizeBlock(src, from, dst, at);
@@ -97,6 +99,15 @@ public final class Quantizer {
                 case Q4_1 -> Q4_1Quantizer.quantizeBlock(src, from, dst, at);
                 case Q5_0 -> Q5_0Quantizer.quantizeBlock(src, from, dst, at);
                 case Q5_1 -> Q5_1Quantizer.quantizeBlock(src, from, dst, at);
+                case Q2_K -> Q2_KQuantizer.quantizeBlock(src, from, dst, at);
+                case Q3_K -> Q3_KQuantizer.quantizeBlock(src, from, dst, at);
+                case Q4_K -> Q4_KQuantizer.quantizeBlock(src, from, dst, at);
+                case Q5_K -> Q5_KQuantizer.quantizeBlock(src, from, dst, at);
+                case Q6_K -> Q6_KQuantizer.quantizeBlock(src, from, dst, at);
+                case IQ4_NL -> Iq4Quantizer.quantizeNlBlock(src, from, dst, at);
+                case IQ4_XS -> Iq4Quantizer.quantizeXsBlock(src, from, dst, at);
+                case MXFP4 -> Mxfp4Quantizer.quantizeBlock(src, from, dst, at);
+                case NVFP4 -> Nvfp4Quantizer.quantizeBlock(src, from, dst, at);
                 default -> throw new AssertionError(format);
             }
         }
