@@ -23,7 +23,8 @@ public final class Main {
     public static final int EXIT_USAGE = 2;
 
     private static final List<Command> COMMANDS = List.of(
-            new RunCommand(), new InspectCommand(), new TokenizeCommand(), new LogitsCommand(), new BenchCommand());
+            new RunCommand(), new InspectCommand(), new TokenizeCommand(), new LogitsCommand(), new BenchCommand(),
+            new PerplexityCommand());
 
     private Main() {}
 
