@@ -90,8 +90,10 @@ class GoldenLogitsTest {
      *
      * <p>Known gap: with F32 activations, the K-quants and IQ4_XS (which llama.cpp multiplies with Q8_K
      * activations, 256 values per scale) differ from llama.cpp by up to 0.42 on the synthetic model
-     * (Q2_K, Q4_K), a little above the README's 0.4, while their cosine stays above 0.9995. They are
-     * held to 0.5 here until that difference is understood; every other format meets the README.
+     * (Q2_K, Q4_K), a little above the README's 0.4, while their cosine stays above 0.9995. llama.cpp
+     * itself differs from these golden files by up to 0.60 on K-quants when only its attention kernel
+     * changes (docs/llama-cpp-numerics.md): 8-bit activation rounding amplifies last-bit differences.
+     * They are held to 0.5; every other format meets the README.
      */
     private static double tolerance(QuantFormat f) {
         return switch (f) {
