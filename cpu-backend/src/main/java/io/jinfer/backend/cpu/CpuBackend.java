@@ -30,6 +30,6 @@ public final class CpuBackend implements Backend {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
-        return new ReferenceKernels();
+        return reference ? new ReferenceKernels() : new VectorKernels(threads);
     }
 }
