@@ -25,7 +25,7 @@ final class Bf16Codec extends RowCodec {
     }
 
     @Override
-    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] scratch) {
+    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         FloatVector acc = FloatVector.zero(f);

@@ -41,12 +41,29 @@ final class DenseMath {
         return sum;
     }
 
+    /** @return {@code Σ a[ao+i]} for {@code i < len} */
+    float sum(float[] a, int ao, int len) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        FloatVector acc = FloatVector.zero(f);
+        int i = 0;
+        for (; i + step <= len; i += step) {
+            acc = acc.add(FloatVector.fromArray(f, a, ao + i));
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            sum += a[ao + i];
+        }
+        return sum;
+    }
+
     /**
      * Dot products of two weight rows with four token rows, kept in eight registers so that each
      * weight and activation load feeds several multiply-adds. Writes
-     * {@code out[(t0+t)*rows + r0 + k]} for {@code k < 2, t < 4}.
+     * {@code out[(t0+t)*rows + r0 + k]} for {@code k < 2, t < 4}, or adds to it unless {@code first}.
      */
-    void tile2x4(float[] w, int w0, int w1, float[] x, int x0, int xs, int len, float[] out, int o, int rows) {
+    void tile2x4(float[] w, int w0, int w1, float[] x, int x0, int xs, int len, float[] out, int o, int rows,
+            boolean first) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         FloatVector a00 = FloatVector.zero(f), a01 = a00, a02 = a00, a03 = a00;
@@ -84,6 +101,16 @@ final class DenseMath {
             s12 += v * x[x2 + i];
             s13 += v * x[x3 + i];
         }
+        if (!first) {
+            s00 += out[o];
+            s10 += out[o + 1];
+            s01 += out[o + rows];
+            s11 += out[o + rows + 1];
+            s02 += out[o + 2 * rows];
+            s12 += out[o + 2 * rows + 1];
+            s03 += out[o + 3 * rows];
+            s13 += out[o + 3 * rows + 1];
+        }
         out[o] = s00;
         out[o + 1] = s10;
         out[o + rows] = s01;
@@ -94,8 +121,127 @@ final class DenseMath {
         out[o + 3 * rows + 1] = s13;
     }
 
-    /** One weight row with four token rows: {@code out[(t0+t)*rows + r]} for {@code t < 4}. */
-    void tile1x4(float[] w, int w0, float[] x, int x0, int xs, int len, float[] out, int o, int rows) {
+    /**
+     * Four weight rows with four token rows in sixteen accumulators, for CPUs with 32 vector
+     * registers (AVX-512): each column step loads 8 vectors for 16 multiply-adds. Writes
+     * {@code out[(t0+t)*rows + r0 + k]} for {@code k, t < 4}, or adds to it unless {@code first}.
+     */
+    void tile4x4(float[] w, int w0, int ws, float[] x, int x0, int xs, int len, float[] out, int o, int rows,
+            boolean first) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        FloatVector z = FloatVector.zero(f);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z, a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+        int w1 = w0 + ws, w2 = w1 + ws, w3 = w2 + ws;
+        int x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+        int i = 0;
+        for (; i + step <= len; i += step) {
+            FloatVector u0 = FloatVector.fromArray(f, w, w0 + i);
+            FloatVector u1 = FloatVector.fromArray(f, w, w1 + i);
+            FloatVector u2 = FloatVector.fromArray(f, w, w2 + i);
+            FloatVector u3 = FloatVector.fromArray(f, w, w3 + i);
+            FloatVector t0 = FloatVector.fromArray(f, x, x0 + i);
+            a00 = u0.fma(t0, a00);
+            a10 = u1.fma(t0, a10);
+            a20 = u2.fma(t0, a20);
+            a30 = u3.fma(t0, a30);
+            FloatVector t1 = FloatVector.fromArray(f, x, x1 + i);
+            a01 = u0.fma(t1, a01);
+            a11 = u1.fma(t1, a11);
+            a21 = u2.fma(t1, a21);
+            a31 = u3.fma(t1, a31);
+            FloatVector t2 = FloatVector.fromArray(f, x, x2 + i);
+            a02 = u0.fma(t2, a02);
+            a12 = u1.fma(t2, a12);
+            a22 = u2.fma(t2, a22);
+            a32 = u3.fma(t2, a32);
+            FloatVector t3 = FloatVector.fromArray(f, x, x3 + i);
+            a03 = u0.fma(t3, a03);
+            a13 = u1.fma(t3, a13);
+            a23 = u2.fma(t3, a23);
+            a33 = u3.fma(t3, a33);
+        }
+        float s00 = a00.reduceLanes(VectorOperators.ADD);
+        float s01 = a01.reduceLanes(VectorOperators.ADD);
+        float s02 = a02.reduceLanes(VectorOperators.ADD);
+        float s03 = a03.reduceLanes(VectorOperators.ADD);
+        float s10 = a10.reduceLanes(VectorOperators.ADD);
+        float s11 = a11.reduceLanes(VectorOperators.ADD);
+        float s12 = a12.reduceLanes(VectorOperators.ADD);
+        float s13 = a13.reduceLanes(VectorOperators.ADD);
+        float s20 = a20.reduceLanes(VectorOperators.ADD);
+        float s21 = a21.reduceLanes(VectorOperators.ADD);
+        float s22 = a22.reduceLanes(VectorOperators.ADD);
+        float s23 = a23.reduceLanes(VectorOperators.ADD);
+        float s30 = a30.reduceLanes(VectorOperators.ADD);
+        float s31 = a31.reduceLanes(VectorOperators.ADD);
+        float s32 = a32.reduceLanes(VectorOperators.ADD);
+        float s33 = a33.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            float u0 = w[w0 + i];
+            float u1 = w[w1 + i];
+            float u2 = w[w2 + i];
+            float u3 = w[w3 + i];
+            float t0 = x[x0 + i];
+            s00 += u0 * t0;
+            s10 += u1 * t0;
+            s20 += u2 * t0;
+            s30 += u3 * t0;
+            float t1 = x[x1 + i];
+            s01 += u0 * t1;
+            s11 += u1 * t1;
+            s21 += u2 * t1;
+            s31 += u3 * t1;
+            float t2 = x[x2 + i];
+            s02 += u0 * t2;
+            s12 += u1 * t2;
+            s22 += u2 * t2;
+            s32 += u3 * t2;
+            float t3 = x[x3 + i];
+            s03 += u0 * t3;
+            s13 += u1 * t3;
+            s23 += u2 * t3;
+            s33 += u3 * t3;
+        }
+        if (!first) {
+            s00 += out[o + 0 * rows + 0];
+            s01 += out[o + 1 * rows + 0];
+            s02 += out[o + 2 * rows + 0];
+            s03 += out[o + 3 * rows + 0];
+            s10 += out[o + 0 * rows + 1];
+            s11 += out[o + 1 * rows + 1];
+            s12 += out[o + 2 * rows + 1];
+            s13 += out[o + 3 * rows + 1];
+            s20 += out[o + 0 * rows + 2];
+            s21 += out[o + 1 * rows + 2];
+            s22 += out[o + 2 * rows + 2];
+            s23 += out[o + 3 * rows + 2];
+            s30 += out[o + 0 * rows + 3];
+            s31 += out[o + 1 * rows + 3];
+            s32 += out[o + 2 * rows + 3];
+            s33 += out[o + 3 * rows + 3];
+        }
+        out[o + 0 * rows + 0] = s00;
+        out[o + 1 * rows + 0] = s01;
+        out[o + 2 * rows + 0] = s02;
+        out[o + 3 * rows + 0] = s03;
+        out[o + 0 * rows + 1] = s10;
+        out[o + 1 * rows + 1] = s11;
+        out[o + 2 * rows + 1] = s12;
+        out[o + 3 * rows + 1] = s13;
+        out[o + 0 * rows + 2] = s20;
+        out[o + 1 * rows + 2] = s21;
+        out[o + 2 * rows + 2] = s22;
+        out[o + 3 * rows + 2] = s23;
+        out[o + 0 * rows + 3] = s30;
+        out[o + 1 * rows + 3] = s31;
+        out[o + 2 * rows + 3] = s32;
+        out[o + 3 * rows + 3] = s33;
+    }
+
+    /** One weight row with four token rows: {@code out[(t0+t)*rows + r]} for {@code t < 4} (added unless first). */
+    void tile1x4(float[] w, int w0, float[] x, int x0, int xs, int len, float[] out, int o, int rows,
+            boolean first) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         FloatVector a0 = FloatVector.zero(f), a1 = a0, a2 = a0, a3 = a0;
@@ -116,6 +262,12 @@ final class DenseMath {
             s1 += u * x[x1 + i];
             s2 += u * x[x2 + i];
             s3 += u * x[x3 + i];
+        }
+        if (!first) {
+            s0 += out[o];
+            s1 += out[o + rows];
+            s2 += out[o + 2 * rows];
+            s3 += out[o + 3 * rows];
         }
         out[o] = s0;
         out[o + rows] = s1;
@@ -156,6 +308,11 @@ final class DenseMath {
     /** @return whether the half-precision vector conversion can run with these lanes */
     boolean hasHalfVectors() {
         return ln.shorts() != null && ln.ints() != null;
+    }
+
+    /** @return whether there are registers for {@link #tile4x4} (vectors of 16+ floats: AVX-512) */
+    boolean wideTiles() {
+        return ln.length() >= 16;
     }
 
     /** @return float lanes per vector */

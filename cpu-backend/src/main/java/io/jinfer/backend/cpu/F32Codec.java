@@ -16,7 +16,7 @@ final class F32Codec extends RowCodec {
     }
 
     @Override
-    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] scratch) {
+    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         FloatVector acc0 = FloatVector.zero(f);

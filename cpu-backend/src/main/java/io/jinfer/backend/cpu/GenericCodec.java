@@ -18,7 +18,7 @@ final class GenericCodec extends RowCodec {
     }
 
     @Override
-    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] scratch) {
+    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch) {
         ReferenceDequantizer.dequantize(format, w, off, cols, scratch, 0);
         return math.dot(scratch, 0, x, xOff, cols);
     }

@@ -35,30 +35,31 @@ final class Q4_1Codec extends RowCodec {
     }
 
     @Override
-    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] scratch) {
+    boolean usesBlockSums() {
+        return true;
+    }
+
+    @Override
+    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         FloatVector acc = FloatVector.zero(f);
-        FloatVector accMin = FloatVector.zero(f);
+        float minimums = 0;
         long p = off;
         int xo = xOff;
         for (int b = 0, blocks = cols >> 5; b < blocks; b++, p += BLOCK_BYTES, xo += 32) {
             FloatVector qx = FloatVector.zero(f);
-            FloatVector xs = FloatVector.zero(f);
             for (int s = 0; s < 16; s += step) {
                 IntVector q = packed(w, p + 4 + s);
-                FloatVector x0 = FloatVector.fromArray(f, x, xo + s);
-                FloatVector x1 = FloatVector.fromArray(f, x, xo + 16 + s);
-                qx = low(q).fma(x0, qx);
-                qx = high(q).fma(x1, qx);
-                xs = xs.add(x0).add(x1);
+                qx = low(q).fma(FloatVector.fromArray(f, x, xo + s), qx);
+                qx = high(q).fma(FloatVector.fromArray(f, x, xo + 16 + s), qx);
             }
             float d = Float.float16ToFloat(w.get(LittleEndian.SHORT, p));
             float m = Float.float16ToFloat(w.get(LittleEndian.SHORT, p + 2));
             acc = qx.fma(FloatVector.broadcast(f, d), acc);
-            accMin = xs.fma(FloatVector.broadcast(f, m), accMin);
+            minimums += m * sums[b];
         }
-        return acc.add(accMin).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD) + minimums;
     }
 
     @Override

@@ -23,7 +23,7 @@ final class Q8_0Codec extends RowCodec {
     }
 
     @Override
-    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] scratch) {
+    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         FloatVector acc = FloatVector.zero(f);

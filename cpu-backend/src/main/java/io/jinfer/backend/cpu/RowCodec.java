@@ -16,10 +16,20 @@ abstract class RowCodec {
      * @param cols values in the row
      * @param x activations
      * @param xOff index of the first activation
+     * @param sums {@code sums[b]} = sum of the 32 activations of block {@code b}, filled only when
+     *     {@link #usesBlockSums()}
      * @param scratch per-thread buffer of at least {@code cols} floats (used by the generic codec)
      * @return {@code Σ W[c] * x[xOff + c]}
      */
-    abstract float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] scratch);
+    abstract float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch);
+
+    /**
+     * @return whether {@link #dot} needs the per-block activation sums: formats with an offset or a
+     *     minimum ({@code d (q - 8)}, {@code d q + m}) use them to take the offset out of the inner loop
+     */
+    boolean usesBlockSums() {
+        return false;
+    }
 
     /**
      * Expands one row.

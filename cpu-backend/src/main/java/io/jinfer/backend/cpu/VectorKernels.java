@@ -32,6 +32,7 @@ public final class VectorKernels implements Kernels {
     private final MatmulJob matmul;
     private final AttentionJob attention;
     private final Scratch scratch;
+    private float[] blockSums = new float[0];
     private float[] ropeCos = new float[0];
     private float[] ropeSin = new float[0];
     private RopeSpec ropeKey;
@@ -87,6 +88,8 @@ public final class VectorKernels implements Kernels {
         }
         MatmulJob job = matmul;
         job.codec = codecs[weight.format().ordinal()];
+        job.blockSize = weight.format().blockSize();
+        job.bytesPerBlock = weight.format().bytesPerBlock();
         job.data = weight.data();
         job.rowBytes = weight.rowBytes();
         job.rows = rows;
@@ -94,6 +97,16 @@ public final class VectorKernels implements Kernels {
         job.n = n;
         job.x = x;
         job.out = out;
+        if (n == 1 && job.codec.usesBlockSums()) {
+            int blocks = cols / 32;
+            if (blockSums.length < blocks) {
+                blockSums = new float[blocks];
+            }
+            for (int b = 0; b < blocks; b++) {
+                blockSums[b] = math.sum(x, 32 * b, 32);
+            }
+            job.sums = blockSums;
+        }
         try {
             pool.run(job, rows, MATMUL_CHUNK);
         } finally {
