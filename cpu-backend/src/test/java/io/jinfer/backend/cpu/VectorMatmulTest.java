@@ -25,8 +25,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class VectorMatmulTest {
     static final List<QuantFormat> FORMATS = List.of(QuantFormat.F32, QuantFormat.F16, QuantFormat.BF16,
             QuantFormat.Q8_0, QuantFormat.Q4_0, QuantFormat.Q4_1, QuantFormat.Q5_0, QuantFormat.Q5_1);
-    /** {rows, cols}: rows not multiples of the 16-row chunk nor of the 4-row block. */
-    static final int[][] SHAPES = {{1, 32}, {35, 96}, {70, 256}};
+    /**
+     * {rows, cols}: rows not multiples of the 16-row chunk nor of the 8-row prefill block; 1056
+     * columns span three prefill panels (512 + 512 + 32), so partial sums are carried across panels.
+     */
+    static final int[][] SHAPES = {{1, 32}, {35, 96}, {70, 256}, {13, 1056}};
     /** Extra shapes for the one-value-per-block formats: columns not a multiple of any lane count. */
     static final int[][] DENSE_SHAPES = {{19, 35}, {3, 8}};
     static final int[] TOKENS = {1, 3, 17};
