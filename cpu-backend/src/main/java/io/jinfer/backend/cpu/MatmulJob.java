@@ -47,7 +47,11 @@ final class MatmulJob implements WorkerPool.Task {
     public void run(int thread, int start, int end) {
         if (n == 1) {
             float[] buf = scratch.floats(thread, cols);
-            for (int r = start; r < end; r++) {
+            int r = start;
+            for (; r + 2 <= end; r += 2) {
+                codec.dot2(data, r * rowBytes, (r + 1) * rowBytes, cols, x, sums, buf, out, r);
+            }
+            if (r < end) {
                 out[r] = codec.dot(data, r * rowBytes, cols, x, 0, sums, buf);
             }
         } else {

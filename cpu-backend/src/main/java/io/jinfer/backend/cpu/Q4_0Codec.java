@@ -71,6 +71,45 @@ final class Q4_0Codec extends RowCodec {
     }
 
     @Override
+    void dot2(MemorySegment w, long off0, long off1, int cols, float[] x, float[] sums, float[] scratch,
+            float[] out, int o) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        FloatVector acc0 = FloatVector.zero(f);
+        FloatVector acc1 = FloatVector.zero(f);
+        float offset0 = 0;
+        float offset1 = 0;
+        long p0 = off0;
+        long p1 = off1;
+        int xo = 0;
+        for (int b = 0, blocks = cols >> 5; b < blocks; b++, p0 += BLOCK_BYTES, p1 += BLOCK_BYTES, xo += 32) {
+            FloatVector sum0 = FloatVector.zero(f);
+            FloatVector sum1 = FloatVector.zero(f);
+            for (int s = 0; s < 16; s += step) {
+                FloatVector xl = FloatVector.fromArray(f, x, xo + s);
+                FloatVector xh = FloatVector.fromArray(f, x, xo + 16 + s);
+                IntVector q0 = unsigned(w, p0 + 2 + s);
+                IntVector q1 = unsigned(w, p1 + 2 + s);
+                sum0 = ((FloatVector) q0.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, sum0);
+                sum1 = ((FloatVector) q1.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, sum1);
+                sum0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                        .fma(xh, sum0);
+                sum1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                        .fma(xh, sum1);
+            }
+            float d0 = Float.float16ToFloat(w.get(LittleEndian.SHORT, p0));
+            float d1 = Float.float16ToFloat(w.get(LittleEndian.SHORT, p1));
+            acc0 = sum0.fma(FloatVector.broadcast(f, d0), acc0);
+            acc1 = sum1.fma(FloatVector.broadcast(f, d1), acc1);
+            float xs = sums[b];
+            offset0 += d0 * xs;
+            offset1 += d1 * xs;
+        }
+        out[o] = acc0.reduceLanes(VectorOperators.ADD) - 8 * offset0;
+        out[o + 1] = acc1.reduceLanes(VectorOperators.ADD) - 8 * offset1;
+    }
+
+    @Override
     void decode(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
         int step = ln.length();
         long p = off;

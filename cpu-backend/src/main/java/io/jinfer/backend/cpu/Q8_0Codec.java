@@ -41,6 +41,31 @@ final class Q8_0Codec extends RowCodec {
     }
 
     @Override
+    void dot2(MemorySegment w, long off0, long off1, int cols, float[] x, float[] sums, float[] scratch,
+            float[] out, int o) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        FloatVector acc0 = FloatVector.zero(f);
+        FloatVector acc1 = FloatVector.zero(f);
+        long p0 = off0;
+        long p1 = off1;
+        int xo = 0;
+        for (int b = 0, blocks = cols >> 5; b < blocks; b++, p0 += BLOCK_BYTES, p1 += BLOCK_BYTES, xo += 32) {
+            FloatVector sum0 = FloatVector.zero(f);
+            FloatVector sum1 = FloatVector.zero(f);
+            for (int s = 0; s < 32; s += step) {
+                FloatVector xv = FloatVector.fromArray(f, x, xo + s);
+                sum0 = quants(w, p0 + 2 + s).fma(xv, sum0);
+                sum1 = quants(w, p1 + 2 + s).fma(xv, sum1);
+            }
+            acc0 = sum0.fma(FloatVector.broadcast(f, Float.float16ToFloat(w.get(LittleEndian.SHORT, p0))), acc0);
+            acc1 = sum1.fma(FloatVector.broadcast(f, Float.float16ToFloat(w.get(LittleEndian.SHORT, p1))), acc1);
+        }
+        out[o] = acc0.reduceLanes(VectorOperators.ADD);
+        out[o + 1] = acc1.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
     void decode(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
         int step = ln.length();
         long p = off;

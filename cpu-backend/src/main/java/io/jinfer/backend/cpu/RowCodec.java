@@ -24,6 +24,26 @@ abstract class RowCodec {
     abstract float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch);
 
     /**
+     * Two rows' dot products with the same activations; codecs override it to load each activation
+     * vector once for both rows.
+     *
+     * @param w the tensor data
+     * @param off0 byte offset of the first row
+     * @param off1 byte offset of the second row
+     * @param cols values per row
+     * @param x activations (from index 0)
+     * @param sums as for {@link #dot}
+     * @param scratch as for {@link #dot}
+     * @param out receives the first row's result at {@code o}, the second's at {@code o + 1}
+     * @param o output index
+     */
+    void dot2(MemorySegment w, long off0, long off1, int cols, float[] x, float[] sums, float[] scratch,
+            float[] out, int o) {
+        out[o] = dot(w, off0, cols, x, 0, sums, scratch);
+        out[o + 1] = dot(w, off1, cols, x, 0, sums, scratch);
+    }
+
+    /**
      * @return whether {@link #dot} needs the per-block activation sums: formats with an offset or a
      *     minimum ({@code d (q - 8)}, {@code d q + m}) use them to take the offset out of the inner loop
      */
