@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
  * kernels are used by one thread at a time), so running a product allocates nothing.
  *
  * <p>One token (decode): each row is a fused dot product that expands the row block by block in
- * registers. Several tokens (prefill): {@link #ROW_BLOCK} rows are expanded into a per-thread F32
+ * registers, two rows per pass where the codec can share the activation loads between them. Several tokens (prefill): {@link #ROW_BLOCK} rows are expanded into a per-thread F32
  * buffer of a few kilobytes and then multiplied with the tokens four at a time by a register-tiled
  * kernel, so each expanded value feeds every token while it is in the L1 cache. Rows are expanded
  * a column panel at a time so that the expanded panel and the activations it meets stay in L1; the
