@@ -6,7 +6,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.params.provider.Arguments;
 
-/** The kernel configurations every test runs: AVX2 width, the preferred width, 128-bit, 1 and 3 threads. */
+/**
+ * The kernel configurations every test runs: AVX2 width, the preferred width, 128 and 64 bits (the
+ * fallback paths), each with 1 and 3 threads.
+ */
 final class KernelSetup {
     private KernelSetup() {}
 
@@ -18,6 +21,8 @@ final class KernelSetup {
         }
         // 128-bit vectors have no block kernels: the quantised formats take the generic path
         s.add(FloatVector.SPECIES_128);
+        // 64-bit vectors have no half-precision vector conversion either: everything else falls back
+        s.add(FloatVector.SPECIES_64);
         return s;
     }
 
