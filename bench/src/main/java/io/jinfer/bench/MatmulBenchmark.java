@@ -7,8 +7,6 @@ import io.jinfer.backend.cpu.VectorKernels;
 import java.lang.foreign.Arena;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -80,8 +78,7 @@ public class MatmulBenchmark {
             x[i] = rnd.nextFloat() - 0.5f;
         }
         out = new float[n * rows];
-        kernels = bits == 0 ? new VectorKernels(threads)
-                : new VectorKernels(threads, VectorSpecies.of(float.class, VectorShape.forBitSize(bits)));
+        kernels = new VectorKernels(threads, bits);
     }
 
     /** Starts the per-iteration byte count. */

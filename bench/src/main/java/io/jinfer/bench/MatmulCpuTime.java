@@ -7,9 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Locale;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Single-thread matmul throughput per CPU-second of the measuring thread, for comparing kernel
@@ -27,9 +24,7 @@ public final class MatmulCpuTime {
     public static void main(String[] args) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         int bits = Integer.parseInt(args[0]);
-        VectorSpecies<Float> species = bits == 0 ? FloatVector.SPECIES_PREFERRED
-                : VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
-        try (Arena arena = Arena.ofShared(); VectorKernels kernels = new VectorKernels(1, species)) {
+        try (Arena arena = Arena.ofShared(); VectorKernels kernels = new VectorKernels(1, bits)) {
             for (int i = 1; i < args.length; i++) {
                 String[] p = args[i].split(":");
                 TensorView w = RandomWeights.tensor(arena, QuantFormat.valueOf(p[0]), Integer.parseInt(p[1]),

@@ -8,6 +8,12 @@ import java.util.List;
 /** The CPU backend: always available. */
 public final class CpuBackend implements Backend {
 
+    /** Creates the backend (found by {@link java.util.ServiceLoader}). */
+    public CpuBackend() {
+        // nothing to set up
+    }
+
+
     @Override
     public String name() {
         return "cpu";

@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -48,10 +49,29 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
+     * Kernels on vectors of a chosen width, e.g. 256 bits to run what AVX2 machines run on an
+     * AVX-512 machine.
+     *
      * @param threads threads, at least 1 (the caller plus {@code threads - 1} workers)
-     * @param species float species to compute with (tests use it to run AVX2 code on AVX-512)
+     * @param vectorBits vector width in bits (64, 128, 256, 512, …), or 0 for the CPU's preferred width
      */
-    public VectorKernels(int threads, VectorSpecies<Float> species) {
+    public VectorKernels(int threads, int vectorBits) {
+        this(threads, vectorBits == 0 ? FloatVector.SPECIES_PREFERRED : speciesOf(vectorBits));
+    }
+
+    private static VectorSpecies<Float> speciesOf(int bits) {
+        try {
+            return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("no " + bits + "-bit float vectors", e);
+        }
+    }
+
+    /**
+     * @param threads threads, at least 1 (the caller plus {@code threads - 1} workers)
+     * @param species float species to compute with
+     */
+    VectorKernels(int threads, VectorSpecies<Float> species) {
         this.ln = Lanes.of(species);
         this.math = new DenseMath(ln);
         this.pool = new WorkerPool(threads);
