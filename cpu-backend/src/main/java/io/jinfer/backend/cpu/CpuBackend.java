@@ -8,6 +8,12 @@ import java.util.List;
 /** The CPU backend: always available. */
 public final class CpuBackend implements Backend {
 
+    /** Creates the backend (found by {@link java.util.ServiceLoader}). */
+    public CpuBackend() {
+        // nothing to set up
+    }
+
+
     @Override
     public String name() {
         return "cpu";
@@ -30,6 +36,6 @@ public final class CpuBackend implements Backend {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
-        return new ReferenceKernels();
+        return reference ? new ReferenceKernels() : new VectorKernels(threads);
     }
 }

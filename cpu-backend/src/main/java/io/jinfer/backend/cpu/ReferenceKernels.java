@@ -15,6 +15,12 @@ import io.jinfer.api.spi.TensorView;
  */
 public final class ReferenceKernels implements Kernels {
 
+    /** Creates the reference kernels; they keep no state and start no threads. */
+    public ReferenceKernels() {
+        // nothing to set up
+    }
+
+
     @Override
     public String description() {
         return "reference (scalar), 1 thread";

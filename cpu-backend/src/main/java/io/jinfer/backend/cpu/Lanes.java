@@ -1,0 +1,183 @@
+package io.jinfer.backend.cpu;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector species one kernel set computes with: float lanes plus byte, short and int species of
+ * the same lane count (so that conversions between them keep every lane).
+ *
+ * <p>Why a class per width: the Vector API only compiles to SIMD instructions when the species is a
+ * compile-time constant. Each subclass returns {@code static final} species, so once the JIT inlines
+ * the (monomorphic in practice) getter the species folds to a constant. A kernel set therefore never
+ * stores a species in an instance field that the hot loops read directly.
+ */
+abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512, Lanes.Any {
+
+    /** @return float species */
+    abstract VectorSpecies<Float> floats();
+
+    /** @return byte species with as many lanes as {@link #floats()}, or null when none exists */
+    abstract VectorSpecies<Byte> bytes();
+
+    /** @return short species with as many lanes as {@link #floats()}, or null when none exists */
+    abstract VectorSpecies<Short> shorts();
+
+    /** @return int species with as many lanes as {@link #floats()}, or null when none exists */
+    abstract VectorSpecies<Integer> ints();
+
+    /** @return float lanes per vector */
+    final int length() {
+        return floats().length();
+    }
+
+    /**
+     * Whether the block-specialised quantised kernels can run: they load 32-value blocks as whole
+     * vectors of bytes, so the lane count must divide 16 and a matching byte species must exist.
+     */
+    final boolean quantKernels() {
+        return bytes() != null && 16 % length() == 0 && length() >= 8;
+    }
+
+    /**
+     * @param species the float species to compute with
+     * @return the lane set for it
+     */
+    static Lanes of(VectorSpecies<Float> species) {
+        return switch (species.vectorBitSize()) {
+            case 128 -> new W128();
+            case 256 -> new W256();
+            case 512 -> new W512();
+            default -> new Any(species);
+        };
+    }
+
+    /** 128-bit vectors (SSE, NEON): too narrow for the byte loads of the block kernels. */
+    static final class W128 extends Lanes {
+        private static final VectorSpecies<Float> F = FloatVector.SPECIES_128;
+        private static final VectorSpecies<Short> S = ShortVector.SPECIES_64;
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
+
+        @Override
+        VectorSpecies<Float> floats() {
+            return F;
+        }
+
+        @Override
+        VectorSpecies<Byte> bytes() {
+            return null;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return S;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return I;
+        }
+    }
+
+    /** 256-bit vectors (AVX2). */
+    static final class W256 extends Lanes {
+        private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+        private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
+        private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+
+        @Override
+        VectorSpecies<Float> floats() {
+            return F;
+        }
+
+        @Override
+        VectorSpecies<Byte> bytes() {
+            return B;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return S;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return I;
+        }
+    }
+
+    /** 512-bit vectors (AVX-512). */
+    static final class W512 extends Lanes {
+        private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+        private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+        private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+
+        @Override
+        VectorSpecies<Float> floats() {
+            return F;
+        }
+
+        @Override
+        VectorSpecies<Byte> bytes() {
+            return B;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return S;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return I;
+        }
+    }
+
+    /** Any other width (e.g. scalable vectors): correct, possibly slower, no block kernels. */
+    static final class Any extends Lanes {
+        private final VectorSpecies<Float> f;
+        private final VectorSpecies<Short> s;
+        private final VectorSpecies<Integer> i;
+
+        Any(VectorSpecies<Float> f) {
+            this.f = f;
+            int lanes = f.length();
+            this.s = speciesOrNull(short.class, lanes * 16);
+            this.i = speciesOrNull(int.class, lanes * 32);
+        }
+
+        private static <E> VectorSpecies<E> speciesOrNull(Class<E> type, int bits) {
+            try {
+                return VectorSpecies.of(type, VectorShape.forBitSize(bits));
+            } catch (IllegalArgumentException e) {
+                return null; // no such shape: half-precision paths fall back to scalar code
+            }
+        }
+
+        @Override
+        VectorSpecies<Float> floats() {
+            return f;
+        }
+
+        @Override
+        VectorSpecies<Byte> bytes() {
+            return null;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return s;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return i;
+        }
+    }
+}

@@ -1,0 +1,358 @@
+package io.jinfer.backend.cpu;
+
+import io.jinfer.api.QuantFormat;
+import io.jinfer.api.format.LittleEndian;
+import io.jinfer.api.spi.AttentionShape;
+import io.jinfer.api.spi.Kernels;
+import io.jinfer.api.spi.KvLayer;
+import io.jinfer.api.spi.RopeSpec;
+import io.jinfer.api.spi.TensorView;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Kernels written with the Java Vector API and run on a {@link WorkerPool}. Matrix products and
+ * attention are split over threads; the cheap element-wise operations run on the calling thread.
+ * Results match {@link ReferenceKernels} up to float rounding (sums are taken in a different order).
+ *
+ * <p>Any float species works: the quantised block kernels need 8 or 16 float lanes (AVX2, AVX-512)
+ * and other widths fall back to expanding blocks with the reference dequantiser.
+ */
+public final class VectorKernels implements Kernels {
+    /** Weight rows per pool chunk: a few kilobytes of weights, enough to amortise the hand-off. */
+    private static final int MATMUL_CHUNK = 16;
+
+    private final Lanes ln;
+    private final DenseMath math;
+    private final WorkerPool pool;
+    private final RowCodec[] codecs;
+    private final MatmulJob matmul;
+    private final AttentionJob attention;
+    private final Scratch scratch;
+    private float[] blockSums = new float[0];
+    private float[] ropeCos = new float[0];
+    private float[] ropeSin = new float[0];
+    private RopeSpec ropeKey;
+    private double[] ropeFreqs;
+
+    /**
+     * Kernels on the widest vectors this CPU has.
+     *
+     * @param threads threads, at least 1 (the caller plus {@code threads - 1} workers)
+     */
+    public VectorKernels(int threads) {
+        this(threads, FloatVector.SPECIES_PREFERRED);
+    }
+
+    /**
+     * Kernels on vectors of a chosen width, e.g. 256 bits to run what AVX2 machines run on an
+     * AVX-512 machine.
+     *
+     * @param threads threads, at least 1 (the caller plus {@code threads - 1} workers)
+     * @param vectorBits vector width in bits (64, 128, 256, 512, …), or 0 for the CPU's preferred width
+     */
+    public VectorKernels(int threads, int vectorBits) {
+        this(threads, vectorBits == 0 ? FloatVector.SPECIES_PREFERRED : speciesOf(vectorBits));
+    }
+
+    private static VectorSpecies<Float> speciesOf(int bits) {
+        try {
+            return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("no " + bits + "-bit float vectors", e);
+        }
+    }
+
+    /**
+     * @param threads threads, at least 1 (the caller plus {@code threads - 1} workers)
+     * @param species float species to compute with
+     */
+    VectorKernels(int threads, VectorSpecies<Float> species) {
+        this.ln = Lanes.of(species);
+        this.math = new DenseMath(ln);
+        this.pool = new WorkerPool(threads);
+        this.scratch = new Scratch(threads);
+        QuantFormat[] formats = QuantFormat.values();
+        this.codecs = new RowCodec[formats.length];
+        for (QuantFormat f : formats) {
+            codecs[f.ordinal()] = RowCodec.of(f, math);
+        }
+        this.matmul = new MatmulJob(math, scratch);
+        this.attention = new AttentionJob(math, new Scratch(threads));
+    }
+
+    @Override
+    public String description() {
+        return "vector (" + ln.floats().vectorBitSize() + "-bit), " + pool.threads()
+                + (pool.threads() == 1 ? " thread" : " threads");
+    }
+
+    @Override
+    public void matmul(TensorView weight, float[] x, float[] out, int n) {
+        int rows = weight.rows();
+        int cols = weight.columns();
+        if (n < 1) {
+            throw new IllegalArgumentException("matmul needs n >= 1, got " + n);
+        }
+        if ((long) n * cols > x.length) {
+            throw new IllegalArgumentException("matmul with " + weight + ": x holds " + x.length + " values, needs "
+                    + (long) n * cols);
+        }
+        if ((long) n * rows > out.length) {
+            throw new IllegalArgumentException("matmul with " + weight + ": out holds " + out.length
+                    + " values, needs " + (long) n * rows);
+        }
+        MatmulJob job = matmul;
+        job.codec = codecs[weight.format().ordinal()];
+        job.blockSize = weight.format().blockSize();
+        job.bytesPerBlock = weight.format().bytesPerBlock();
+        job.data = weight.data();
+        job.rowBytes = weight.rowBytes();
+        job.rows = rows;
+        job.cols = cols;
+        job.n = n;
+        job.x = x;
+        job.out = out;
+        if (n == 1 && job.codec.usesBlockSums()) {
+            int blocks = cols / 32;
+            if (blockSums.length < blocks) {
+                blockSums = new float[blocks];
+            }
+            for (int b = 0; b < blocks; b++) {
+                blockSums[b] = math.sum(x, 32 * b, 32);
+            }
+            job.sums = blockSums;
+        }
+        try {
+            pool.run(job, rows, MATMUL_CHUNK);
+        } finally {
+            job.data = null;
+            job.x = null;
+            job.out = null;
+        }
+    }
+
+    @Override
+    public void dequantizeRow(TensorView table, int row, float[] out, int outOffset) {
+        if (row < 0 || row >= table.rows()) {
+            throw new IndexOutOfBoundsException("row " + row + " of " + table);
+        }
+        int cols = table.columns();
+        if (outOffset < 0 || (long) outOffset + cols > out.length) {
+            throw new IndexOutOfBoundsException("row of " + cols + " values does not fit at " + outOffset
+                    + " in an array of " + out.length);
+        }
+        codecs[table.format().ordinal()].decode(table.data(), row * table.rowBytes(), cols, out, outOffset);
+    }
+
+    private static MemorySegment f32(TensorView v, String what) {
+        if (v.format() != QuantFormat.F32) {
+            throw new IllegalArgumentException(what + " must be F32, got " + v);
+        }
+        return v.data();
+    }
+
+    @Override
+    public void rmsNorm(float[] x, float[] out, int n, int dim, TensorView weight, float eps) {
+        MemorySegment w = f32(weight, "rmsNorm weight");
+        if (weight.elementCount() != dim) {
+            throw new IllegalArgumentException("rmsNorm weight " + weight + " does not have " + dim + " values");
+        }
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        for (int t = 0; t < n; t++) {
+            int off = t * dim;
+            FloatVector acc = FloatVector.zero(f);
+            int i = 0;
+            for (; i + step <= dim; i += step) {
+                FloatVector v = FloatVector.fromArray(f, x, off + i);
+                acc = v.fma(v, acc);
+            }
+            double sumSq = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < dim; i++) {
+                sumSq += (double) x[off + i] * x[off + i];
+            }
+            float scale = (float) (1.0 / Math.sqrt(sumSq / dim + eps));
+            i = 0;
+            for (; i + step <= dim; i += step) {
+                FloatVector.fromArray(f, x, off + i).mul(scale)
+                        .mul(FloatVector.fromMemorySegment(f, w, 4L * i, ByteOrder.LITTLE_ENDIAN))
+                        .intoArray(out, off + i);
+            }
+            for (; i < dim; i++) {
+                out[off + i] = x[off + i] * scale * w.getAtIndex(LittleEndian.FLOAT, i);
+            }
+        }
+    }
+
+    @Override
+    public void addVector(float[] x, int n, TensorView vector) {
+        MemorySegment v = f32(vector, "addVector vector");
+        int dim = Math.toIntExact(vector.elementCount());
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        for (int t = 0; t < n; t++) {
+            int off = t * dim;
+            int i = 0;
+            for (; i + step <= dim; i += step) {
+                FloatVector.fromArray(f, x, off + i)
+                        .add(FloatVector.fromMemorySegment(f, v, 4L * i, ByteOrder.LITTLE_ENDIAN))
+                        .intoArray(x, off + i);
+            }
+            for (; i < dim; i++) {
+                x[off + i] += v.getAtIndex(LittleEndian.FLOAT, i);
+            }
+        }
+    }
+
+    @Override
+    public void add(float[] dst, float[] src, int length) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        int i = 0;
+        for (; i + step <= length; i += step) {
+            FloatVector.fromArray(f, dst, i).add(FloatVector.fromArray(f, src, i)).intoArray(dst, i);
+        }
+        for (; i < length; i++) {
+            dst[i] += src[i];
+        }
+    }
+
+    /** Frequencies of a rope spec, computed as the reference does and kept while the spec repeats. */
+    private double[] ropeFrequencies(RopeSpec rope) {
+        if (rope.equals(ropeKey)) {
+            return ropeFreqs;
+        }
+        int pairs = rope.dims() / 2;
+        double[] freqs = new double[pairs];
+        for (int i = 0; i < pairs; i++) {
+            freqs[i] = Math.pow(rope.base(), -2.0 * i / rope.dims());
+            if (rope.freqFactors() != null) {
+                freqs[i] /= f32(rope.freqFactors(), "rope frequency factors").getAtIndex(LittleEndian.FLOAT, i);
+            }
+        }
+        ropeKey = rope;
+        ropeFreqs = freqs;
+        return freqs;
+    }
+
+    @Override
+    public void rope(float[] x, int n, int heads, int headDim, int startPos, RopeSpec rope) {
+        if (rope.dims() > headDim) {
+            throw new IllegalArgumentException("rope rotates " + rope.dims() + " dimensions of heads of " + headDim);
+        }
+        double[] freqs = ropeFrequencies(rope);
+        int pairs = freqs.length;
+        if (ropeCos.length < pairs) {
+            ropeCos = new float[pairs];
+            ropeSin = new float[pairs];
+        }
+        float[] cos = ropeCos;
+        float[] sin = ropeSin;
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        for (int t = 0; t < n; t++) {
+            int pos = startPos + t;
+            for (int i = 0; i < pairs; i++) {
+                double theta = pos * freqs[i];
+                cos[i] = (float) Math.cos(theta);
+                sin[i] = (float) Math.sin(theta);
+            }
+            for (int h = 0; h < heads; h++) {
+                int base = (t * heads + h) * headDim;
+                if (rope.neox()) {
+                    int i = 0;
+                    for (; i + step <= pairs; i += step) {
+                        FloatVector a = FloatVector.fromArray(f, x, base + i);
+                        FloatVector b = FloatVector.fromArray(f, x, base + i + pairs);
+                        FloatVector c = FloatVector.fromArray(f, cos, i);
+                        FloatVector s = FloatVector.fromArray(f, sin, i);
+                        a.mul(c).sub(b.mul(s)).intoArray(x, base + i);
+                        a.mul(s).add(b.mul(c)).intoArray(x, base + i + pairs);
+                    }
+                    for (; i < pairs; i++) {
+                        rotate(x, base + i, base + i + pairs, cos[i], sin[i]);
+                    }
+                } else {
+                    // adjacent pairs would need lane shuffles; this loop is a tiny part of a step
+                    for (int i = 0; i < pairs; i++) {
+                        rotate(x, base + 2 * i, base + 2 * i + 1, cos[i], sin[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void rotate(float[] x, int a, int b, float cos, float sin) {
+        float x0 = x[a];
+        float x1 = x[b];
+        x[a] = x0 * cos - x1 * sin;
+        x[b] = x0 * sin + x1 * cos;
+    }
+
+    @Override
+    public void storeKv(float[] src, int n, KvLayer layer, boolean keys, int startPos) {
+        if (startPos < 0 || startPos + n > layer.capacity()) {
+            throw new IndexOutOfBoundsException("positions " + startPos + ".." + (startPos + n - 1)
+                    + " outside a cache of " + layer.capacity());
+        }
+        MemorySegment seg = keys ? layer.keys() : layer.values();
+        long first = (long) startPos * layer.rowElements();
+        int count = n * layer.rowElements();
+        if (layer.format() == QuantFormat.F32) {
+            MemorySegment.copy(src, 0, seg, LittleEndian.FLOAT, 4 * first, count);
+        } else {
+            for (int i = 0; i < count; i++) {
+                seg.setAtIndex(LittleEndian.SHORT, first + i, Float.floatToFloat16(src[i]));
+            }
+        }
+    }
+
+    @Override
+    public void attention(float[] q, int n, int startPos, KvLayer layer, AttentionShape shape, float[] out) {
+        if (shape.kvHeads() * shape.headDim() != layer.rowElements()) {
+            throw new IllegalArgumentException("attention shape " + shape + " does not match cache rows of "
+                    + layer.rowElements() + " values");
+        }
+        if (startPos < 0 || startPos + n > layer.capacity()) {
+            throw new IndexOutOfBoundsException("positions " + startPos + ".." + (startPos + n - 1)
+                    + " outside a cache of " + layer.capacity());
+        }
+        AttentionJob job = attention;
+        job.set(q, startPos, layer, shape.heads(), shape.kvHeads(), shape.headDim(), shape.scale(), out);
+        int items = n * shape.heads();
+        try {
+            pool.run(job, items, Math.max(1, items / (pool.threads() * 4)));
+        } finally {
+            job.q = null;
+            job.out = null;
+            job.keys = null;
+            job.values = null;
+        }
+    }
+
+    @Override
+    public void swiglu(float[] gate, float[] up, int length) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        int i = 0;
+        for (; i + step <= length; i += step) {
+            FloatVector g = FloatVector.fromArray(f, gate, i);
+            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            silu.mul(FloatVector.fromArray(f, up, i)).intoArray(gate, i);
+        }
+        for (; i < length; i++) {
+            float g = gate[i];
+            gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}
