@@ -206,6 +206,43 @@ class QuantizeCommandTest {
         assertEquals(1, s.chars().filter(c -> c == '\n').count());
     }
 
+    /**
+     * Stopping the JVM mid-way (SIGTERM here; Ctrl-C's SIGINT runs the same shutdown hooks) leaves
+     * neither the output nor the temporary file. Runs the command in a child JVM on this test's class path.
+     */
+    @Test
+    void stoppingTheProcessMidwayLeavesNoFiles() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(System.getProperty("os.name").startsWith("Windows"),
+                "needs POSIX signals");
+        Path in = dir.resolve("in.gguf");
+        // About 10 M weights: a second or more of Q4_K on one thread, after a first tensor of 2 M.
+        SyntheticModels.write(new SyntheticModel(io.jinfer.loader.synth.Architecture.LLAMA, 512, 2, 8, 2, 1408,
+                4096, 256, 10000f, false, QuantFormat.F32, 3), in, 2);
+        Path out = dir.resolve("out.gguf");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "quantize", in.toString(), out.toString(), "--type", "q4_k", "--threads", "1")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        StringBuilder err = new StringBuilder();
+        try (var reader = p.errorReader(StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                err.append(line).append('\n');
+                if (line.startsWith("[ 1/")) {
+                    // SIGTERM, keeping the pipes open (Process.destroy would close them) to read the message.
+                    p.toHandle().destroy();
+                }
+            }
+        }
+        int code = p.waitFor();
+        assertTrue(code != 0, "stopped, not finished: exit " + code + "\n" + err);
+        assertTrue(err.toString().contains("was interrupted; " + out + " was not written"), err.toString());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("in.gguf"), files.map(f -> f.getFileName().toString()).toList());
+        }
+    }
+
     // --- against llama-quantize's files
 
     @ParameterizedTest(name = "{0}")
