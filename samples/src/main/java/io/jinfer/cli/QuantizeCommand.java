@@ -98,11 +98,17 @@ public final class QuantizeCommand implements Command {
         Settings s = Settings.parse(args);
         String type = ModelQuantizer.targetName(s.type());
         err.printf(Locale.ROOT, "quantize: %s -> %s as %s, %d threads%n", s.input(), s.output(), type, s.threads());
+        QuantizeProgress progress = new QuantizeProgress(err, terminal);
         ModelQuantizer quantizer = new ModelQuantizer(ModelQuantizerOptions.builder(s.type())
                 .threads(s.threads())
-                .listener(new QuantizeProgress(err, terminal))
+                .listener(progress)
                 .build());
-        ModelQuantizerReport report = runStoppable(() -> quantizer.quantize(s.input(), s.output()));
+        ModelQuantizerReport report;
+        try {
+            report = runStoppable(() -> quantizer.quantize(s.input(), s.output()));
+        } finally {
+            progress.endLine();
+        }
         for (ModelQuantizerReport.TensorStats t : report.fallbacks()) {
             err.printf(Locale.ROOT, "jinfer: warning: %s has rows of %d values, not a whole number of %s blocks; "
                     + "written as %s%n", t.name(), t.shape()[0], type, ModelQuantizer.targetName(t.format()));

@@ -19,8 +19,10 @@ final class QuantizeProgress implements ModelQuantizerListener {
 
     private final PrintStream err;
     private final boolean terminal;
-    private long lastDraw = Long.MIN_VALUE;
+    private long lastDraw;
+    private boolean drawn;
     private int lastLength;
+    private boolean lineOpen;
 
     /**
      * @param err where to draw
@@ -34,7 +36,8 @@ final class QuantizeProgress implements ModelQuantizerListener {
     @Override
     public void progress(ModelQuantizerProgress p) {
         long now = System.nanoTime();
-        if (terminal && now - lastDraw >= REDRAW_NANOS) {
+        if (terminal && (!drawn || now - lastDraw >= REDRAW_NANOS)) {
+            drawn = true;
             lastDraw = now;
             redraw(status(p) + "  " + p.tensorName());
         }
@@ -46,7 +49,7 @@ final class QuantizeProgress implements ModelQuantizerListener {
         if (terminal) {
             redraw(line);
             if (p.tensor() == p.tensorCount()) {
-                err.println();
+                endLine();
             }
         } else {
             err.println(line);
@@ -60,6 +63,15 @@ final class QuantizeProgress implements ModelQuantizerListener {
         err.print("\r" + line + pad);
         err.flush();
         lastLength = line.length();
+        lineOpen = true;
+    }
+
+    /** Ends a line left open by a redraw, so that what follows (an error, say) starts on its own line. */
+    void endLine() {
+        if (lineOpen) {
+            err.println();
+            lineOpen = false;
+        }
     }
 
     private static String status(ModelQuantizerProgress p) {

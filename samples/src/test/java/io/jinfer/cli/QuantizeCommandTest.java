@@ -197,13 +197,24 @@ class QuantizeCommandTest {
                 QuantFormat.F32, QuantFormat.F32, false, false, 16, 16, none);
         ModelQuantizerReport.TensorStats b = new ModelQuantizerReport.TensorStats("a_much_longer_name.weight",
                 new long[] {4}, QuantFormat.F32, QuantFormat.F32, false, false, 16, 16, none);
+        p.progress(new ModelQuantizerProgress(1, 2, b.name(), 8, 32, 8, 1_000_000));
         p.tensorDone(b, new ModelQuantizerProgress(1, 2, b.name(), 16, 32, 16, 1_000_000));
         p.tensorDone(a, new ModelQuantizerProgress(2, 2, a.name(), 32, 32, 32, 2_000_000));
+        p.endLine();
         String s = bytes.toString(StandardCharsets.UTF_8);
-        assertTrue(s.startsWith("\r[1/2]  50.0%"), s);
+        assertTrue(s.startsWith("\r[1/2]  25.0%"), s);
+        assertTrue(s.contains("\r[1/2]  50.0%"), s);
         assertTrue(s.contains("\r[2/2] 100.0%"), s);
         assertTrue(s.endsWith(" \n"), "the shorter line wipes the longer one, then the line ends: " + s);
         assertEquals(1, s.chars().filter(c -> c == '\n').count());
+
+        // A run that fails half-way: the open line is ended before the error message.
+        bytes.reset();
+        QuantizeProgress failing = new QuantizeProgress(err, true);
+        failing.tensorDone(b, new ModelQuantizerProgress(1, 2, b.name(), 16, 32, 16, 1_000_000));
+        assertFalse(bytes.toString(StandardCharsets.UTF_8).contains("\n"));
+        failing.endLine();
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).endsWith("\n"));
     }
 
     /**

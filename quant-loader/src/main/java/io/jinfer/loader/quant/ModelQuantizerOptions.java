@@ -44,7 +44,7 @@ public record ModelQuantizerOptions(QuantFormat target, int threads, ModelQuanti
     /** Builds {@link ModelQuantizerOptions}. */
     public static final class Builder {
         private final QuantFormat target;
-        private int threads = Runtime.getRuntime().availableProcessors();
+        private int threads = Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
         private ModelQuantizerListener listener = ModelQuantizerListener.NONE;
 
         private Builder(QuantFormat target) {
