@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code jinfer quantize}: converts an F32, F16 or BF16 GGUF model to another format as
@@ -20,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 public final class QuantizeCommand implements Command {
     /** How long Ctrl-C waits for the temporary file to be removed before the JVM exits anyway. */
     private static final long CLEANUP_SECONDS = 10;
+    /** Exit code when the JVM is stopped mid-way (128 + SIGINT, as shells report Ctrl-C). */
+    static final int EXIT_STOPPED = 130;
 
     private final boolean terminal;
 
@@ -103,45 +106,67 @@ public final class QuantizeCommand implements Command {
                 .threads(s.threads())
                 .listener(progress)
                 .build());
-        ModelQuantizerReport report;
-        try {
-            report = runStoppable(() -> quantizer.quantize(s.input(), s.output()));
-        } finally {
+        try (StopOnShutdown stop = new StopOnShutdown(Thread.currentThread())) {
+            ModelQuantizerReport report;
+            try {
+                report = quantizer.quantize(s.input(), s.output());
+            } catch (RuntimeException e) {
+                progress.endLine();
+                if (!stop.stopping()) {
+                    throw e;
+                }
+                // Said here, before the shutdown hook lets the JVM exit, instead of by Main.
+                err.println("jinfer: " + e.getMessage());
+                err.flush();
+                return EXIT_STOPPED;
+            }
             progress.endLine();
+            for (ModelQuantizerReport.TensorStats t : report.fallbacks()) {
+                err.printf(Locale.ROOT, "jinfer: warning: %s has rows of %d values, not a whole number of %s "
+                        + "blocks; written as %s%n", t.name(), t.shape()[0], type,
+                        ModelQuantizer.targetName(t.format()));
+            }
+            QuantizeReportTable.print(out, report);
+            out.flush();
+            return 0;
         }
-        for (ModelQuantizerReport.TensorStats t : report.fallbacks()) {
-            err.printf(Locale.ROOT, "jinfer: warning: %s has rows of %d values, not a whole number of %s blocks; "
-                    + "written as %s%n", t.name(), t.shape()[0], type, ModelQuantizer.targetName(t.format()));
-        }
-        QuantizeReportTable.print(out, report);
-        out.flush();
-        return 0;
     }
 
     /**
-     * Runs the work so that Ctrl-C (or any other JVM shutdown) interrupts it and waits for its
-     * clean-up: the library then deletes its temporary file before the JVM exits.
+     * While open, a JVM shutdown (Ctrl-C, SIGTERM) interrupts the quantising thread and waits until
+     * this is closed, so that the library can delete its temporary file and the command can say
+     * why it stopped before the JVM exits.
      */
-    private static ModelQuantizerReport runStoppable(java.util.function.Supplier<ModelQuantizerReport> work) {
-        Thread worker = Thread.currentThread();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            worker.interrupt();
-            try {
-                finished.await(CLEANUP_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "jinfer-quantize-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            return work.get();
-        } finally {
+    private static final class StopOnShutdown implements AutoCloseable {
+        private final CountDownLatch finished = new CountDownLatch(1);
+        private final AtomicBoolean stopping = new AtomicBoolean();
+        private final Thread hook;
+
+        StopOnShutdown(Thread worker) {
+            hook = new Thread(() -> {
+                stopping.set(true);
+                worker.interrupt();
+                try {
+                    finished.await(CLEANUP_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "jinfer-quantize-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        /** @return whether the JVM is shutting down and has interrupted the work */
+        boolean stopping() {
+            return stopping.get();
+        }
+
+        @Override
+        public void close() {
             finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
-                // The hook is running: it has what it waited for.
+                // The hook is running and now returns.
             }
         }
     }
