@@ -136,11 +136,22 @@ final class TensorConverter implements GgufWriter.TensorData {
         }
     }
 
+    /** Reads one row as floats; F16 and BF16 widen exactly, as ggml's converters do. */
     private void readRow(long at, int cols, float[] row) {
-        if (source.format() == QuantFormat.F32) {
-            MemorySegment.copy(source.data(), LittleEndian.FLOAT, at, row, 0, cols);
-        } else {
-            ReferenceDequantizer.dequantize(source.format(), source.data(), at, cols, row, 0);
+        MemorySegment data = source.data();
+        switch (source.format()) {
+            case F32 -> MemorySegment.copy(data, LittleEndian.FLOAT, at, row, 0, cols);
+            case F16 -> {
+                for (int i = 0; i < cols; i++) {
+                    row[i] = Float.float16ToFloat(data.get(LittleEndian.SHORT, at + 2L * i));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < cols; i++) {
+                    row[i] = Float.intBitsToFloat(data.get(LittleEndian.SHORT, at + 2L * i) << 16);
+                }
+            }
+            default -> throw new IllegalStateException(plan.name() + ": cannot read " + source.format());
         }
     }
 

@@ -194,25 +194,39 @@ class ModelQuantizerTest {
         assertEquals(a.total(), b.total());
     }
 
-    @Test
-    void readsF16WeightsAndCopiesTensorsAlreadyInTheTarget() throws IOException {
-        Path f16 = dir.resolve("f16.gguf");
-        SyntheticModels.write(small(QuantFormat.F16), f16, 2);
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"F16, 1", "BF16, 32"})
+    void readsHalfPrecisionWeightsAndCopiesTensorsAlreadyInTheTarget(QuantFormat source, int fileType)
+            throws IOException {
+        Path half = dir.resolve("half.gguf");
+        SyntheticModels.write(small(source), half, 2);
         Path q8 = dir.resolve("q8.gguf");
-        ModelQuantizerReport report = quantize(f16, q8, QuantFormat.Q8_0, 2);
-        assertEquals(16, report.tensors().stream().filter(t -> t.converted() && t.sourceFormat() == QuantFormat.F16)
-                .count());
+        ModelQuantizerReport report = quantize(half, q8, QuantFormat.Q8_0, 2);
+        assertEquals(16, report.tensors().stream().filter(t -> t.converted() && t.sourceFormat() == source).count());
         assertTrue(report.total().relativeRmse() < 0.01);
+        try (GgufFile in = GgufFile.open(half); GgufFile q = GgufFile.open(q8); Arena arena = Arena.ofConfined()) {
+            // Every row is the Q8_0 of the input row widened to F32.
+            TensorView src = in.tensor("blk.1.ffn_down.weight");
+            int cols = src.columns();
+            float[] row = new float[cols];
+            long rowBytes = QuantFormat.Q8_0.rowBytes(cols);
+            MemorySegment mine = arena.allocate(rowBytes);
+            for (int r = 0; r < src.rows(); r++) {
+                ReferenceDequantizer.dequantize(source, src.data(), r * source.rowBytes(cols), cols, row, 0);
+                Quantizer.quantizeRow(QuantFormat.Q8_0, row, 0, cols, mine, 0);
+                assertEquals(-1, mine.mismatch(q.tensor(src.name()).data().asSlice(r * rowBytes, rowBytes)), "row " + r);
+            }
+        }
 
         Path again = dir.resolve("again.gguf");
-        ModelQuantizerReport copy = quantize(f16, again, QuantFormat.F16, 2);
+        ModelQuantizerReport copy = quantize(half, again, source, 2);
         assertTrue(copy.tensors().stream().noneMatch(ModelQuantizerReport.TensorStats::converted));
         assertEquals(0, copy.total().values());
-        try (GgufFile a = GgufFile.open(f16); GgufFile b = GgufFile.open(again)) {
+        try (GgufFile a = GgufFile.open(half); GgufFile b = GgufFile.open(again)) {
             for (GgufTensorInfo t : a.tensorInfos()) {
                 assertEquals(-1, a.tensor(t.name()).data().mismatch(b.tensor(t.name()).data()), t.name());
             }
-            assertEquals(1, b.metadata().getInt(ModelQuantizer.FILE_TYPE_KEY));
+            assertEquals(fileType, b.metadata().getInt(ModelQuantizer.FILE_TYPE_KEY));
         }
     }
 
