@@ -3,6 +3,7 @@ package io.jinfer.loader.synth;
 import io.jinfer.api.QuantFormat;
 import io.jinfer.loader.gguf.GgufValueType;
 import io.jinfer.loader.gguf.GgufWriter;
+import io.jinfer.loader.quant.LlamaFileType;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

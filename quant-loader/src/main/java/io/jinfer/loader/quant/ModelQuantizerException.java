@@ -1,0 +1,24 @@
+package io.jinfer.loader.quant;
+
+import io.jinfer.api.JinferException;
+
+/**
+ * {@link ModelQuantizer} cannot quantise a model: the input holds weights it cannot read, the output
+ * would overwrite the input, or the run was interrupted. No output file is left behind.
+ */
+public final class ModelQuantizerException extends JinferException {
+    private static final long serialVersionUID = 1L;
+
+    /** @param message what is wrong, naming the file or tensor */
+    public ModelQuantizerException(String message) {
+        super(message);
+    }
+
+    /**
+     * @param message what is wrong
+     * @param cause the underlying failure
+     */
+    public ModelQuantizerException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,74 @@
+package io.jinfer.loader.quant;
+
+import io.jinfer.api.QuantFormat;
+import java.util.Objects;
+
+/**
+ * How {@link ModelQuantizer} converts a model.
+ *
+ * @param target the format of the weight matrices: one of {@link ModelQuantizer#TARGETS}
+ * @param threads threads that convert rows, from 1 to {@link #MAX_THREADS}; the output does not
+ *     depend on it
+ * @param listener told about progress, on the calling thread
+ */
+public record ModelQuantizerOptions(QuantFormat target, int threads, ModelQuantizerListener listener) {
+    /** Most threads accepted. */
+    public static final int MAX_THREADS = 1024;
+
+    /**
+     * Checks every field.
+     *
+     * @throws IllegalArgumentException for a target that is not one of {@link ModelQuantizer#TARGETS}
+     *     or a thread count out of range
+     */
+    public ModelQuantizerOptions {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(listener, "listener");
+        if (!ModelQuantizer.TARGETS.contains(target)) {
+            throw new IllegalArgumentException("cannot quantise to " + target + "; targets: "
+                    + String.join(", ", ModelQuantizer.targetNames()));
+        }
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be in [1, " + MAX_THREADS + "], got " + threads);
+        }
+    }
+
+    /**
+     * @param target the format of the weight matrices
+     * @return a builder with one thread per available processor and no listener
+     */
+    public static Builder builder(QuantFormat target) {
+        return new Builder(target);
+    }
+
+    /** Builds {@link ModelQuantizerOptions}. */
+    public static final class Builder {
+        private final QuantFormat target;
+        private int threads = Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
+        private ModelQuantizerListener listener = ModelQuantizerListener.NONE;
+
+        private Builder(QuantFormat target) {
+            this.target = target;
+        }
+
+        /** @param n threads that convert rows @return this */
+        public Builder threads(int n) {
+            this.threads = n;
+            return this;
+        }
+
+        /** @param l told about progress @return this */
+        public Builder listener(ModelQuantizerListener l) {
+            this.listener = Objects.requireNonNull(l, "listener");
+            return this;
+        }
+
+        /**
+         * @return the options
+         * @throws IllegalArgumentException when a value is out of range
+         */
+        public ModelQuantizerOptions build() {
+            return new ModelQuantizerOptions(target, threads, listener);
+        }
+    }
+}
