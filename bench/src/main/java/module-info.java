@@ -4,6 +4,7 @@ module io.jinfer.bench {
     requires io.jinfer.backend.cpu;
     requires jmh.core;
     requires jdk.incubator.vector;
+    requires java.management;
 
     exports io.jinfer.bench;
 }

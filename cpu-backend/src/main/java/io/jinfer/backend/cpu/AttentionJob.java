@@ -106,7 +106,7 @@ final class AttentionJob implements WorkerPool.Task {
                         .fma(FloatVector.fromArray(f, q, qOff + i), acc);
             }
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < hd; i++) {
             sum += q[qOff + i] * element(seg, index + i);
         }

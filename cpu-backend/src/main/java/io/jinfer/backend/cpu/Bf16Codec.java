@@ -33,7 +33,7 @@ final class Bf16Codec extends RowCodec {
         for (; i + step <= cols; i += step) {
             acc = load(w, off + 2L * i).fma(FloatVector.fromArray(f, x, xOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < cols; i++) {
             sum += ReferenceDequantizer.bf16ToFloat(w.get(LittleEndian.SHORT, off + 2L * i)) * x[xOff + i];
         }

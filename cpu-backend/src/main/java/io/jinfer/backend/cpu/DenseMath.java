@@ -34,7 +34,7 @@ final class DenseMath {
         for (; i + step <= len; i += step) {
             acc0 = FloatVector.fromArray(f, a, ao + i).fma(FloatVector.fromArray(f, b, bo + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc0.add(acc1));
         for (; i < len; i++) {
             sum += a[ao + i] * b[bo + i];
         }
@@ -50,7 +50,7 @@ final class DenseMath {
         for (; i + step <= len; i += step) {
             acc = acc.add(FloatVector.fromArray(f, a, ao + i));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < len; i++) {
             sum += a[ao + i];
         }
@@ -86,10 +86,10 @@ final class DenseMath {
             a03 = u.fma(t, a03);
             a13 = v.fma(t, a13);
         }
-        float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-        float s02 = a02.reduceLanes(VectorOperators.ADD), s03 = a03.reduceLanes(VectorOperators.ADD);
-        float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-        float s12 = a12.reduceLanes(VectorOperators.ADD), s13 = a13.reduceLanes(VectorOperators.ADD);
+        float s00 = Lanes.sum(a00), s01 = Lanes.sum(a01);
+        float s02 = Lanes.sum(a02), s03 = Lanes.sum(a03);
+        float s10 = Lanes.sum(a10), s11 = Lanes.sum(a11);
+        float s12 = Lanes.sum(a12), s13 = Lanes.sum(a13);
         for (; i < len; i++) {
             float u = w[w0 + i], v = w[w1 + i];
             s00 += u * x[x0 + i];
@@ -161,22 +161,22 @@ final class DenseMath {
             a23 = u2.fma(t3, a23);
             a33 = u3.fma(t3, a33);
         }
-        float s00 = a00.reduceLanes(VectorOperators.ADD);
-        float s01 = a01.reduceLanes(VectorOperators.ADD);
-        float s02 = a02.reduceLanes(VectorOperators.ADD);
-        float s03 = a03.reduceLanes(VectorOperators.ADD);
-        float s10 = a10.reduceLanes(VectorOperators.ADD);
-        float s11 = a11.reduceLanes(VectorOperators.ADD);
-        float s12 = a12.reduceLanes(VectorOperators.ADD);
-        float s13 = a13.reduceLanes(VectorOperators.ADD);
-        float s20 = a20.reduceLanes(VectorOperators.ADD);
-        float s21 = a21.reduceLanes(VectorOperators.ADD);
-        float s22 = a22.reduceLanes(VectorOperators.ADD);
-        float s23 = a23.reduceLanes(VectorOperators.ADD);
-        float s30 = a30.reduceLanes(VectorOperators.ADD);
-        float s31 = a31.reduceLanes(VectorOperators.ADD);
-        float s32 = a32.reduceLanes(VectorOperators.ADD);
-        float s33 = a33.reduceLanes(VectorOperators.ADD);
+        float s00 = Lanes.sum(a00);
+        float s01 = Lanes.sum(a01);
+        float s02 = Lanes.sum(a02);
+        float s03 = Lanes.sum(a03);
+        float s10 = Lanes.sum(a10);
+        float s11 = Lanes.sum(a11);
+        float s12 = Lanes.sum(a12);
+        float s13 = Lanes.sum(a13);
+        float s20 = Lanes.sum(a20);
+        float s21 = Lanes.sum(a21);
+        float s22 = Lanes.sum(a22);
+        float s23 = Lanes.sum(a23);
+        float s30 = Lanes.sum(a30);
+        float s31 = Lanes.sum(a31);
+        float s32 = Lanes.sum(a32);
+        float s33 = Lanes.sum(a33);
         for (; i < len; i++) {
             float u0 = w[w0 + i];
             float u1 = w[w1 + i];
@@ -254,8 +254,8 @@ final class DenseMath {
             a2 = u.fma(FloatVector.fromArray(f, x, x2 + i), a2);
             a3 = u.fma(FloatVector.fromArray(f, x, x3 + i), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
+        float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
         for (; i < len; i++) {
             float u = w[w0 + i];
             s0 += u * x[x0 + i];

@@ -25,7 +25,7 @@ final class F16Codec extends RowCodec {
         for (; i + step <= cols; i += step) {
             acc = math.halves(w, off + 2L * i).fma(FloatVector.fromArray(f, x, xOff + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < cols; i++) {
             sum += Float.float16ToFloat(w.get(LittleEndian.SHORT, off + 2L * i)) * x[xOff + i];
         }

@@ -32,7 +32,7 @@ final class F32Codec extends RowCodec {
             acc0 = FloatVector.fromMemorySegment(f, w, off + 4L * i, ByteOrder.LITTLE_ENDIAN)
                     .fma(FloatVector.fromArray(f, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc0.add(acc1));
         for (; i < cols; i++) {
             sum += w.get(LittleEndian.FLOAT, off + 4L * i) * x[xOff + i];
         }

@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,6 +30,52 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512, Lanes.An
 
     /** @return int species with as many lanes as {@link #floats()}, or null when none exists */
     abstract VectorSpecies<Integer> ints();
+
+    /**
+     * Sums the lanes in a fixed butterfly order made of exact lane-wise additions. {@code reduceLanes(ADD)}
+     * leaves its order to the implementation, and the JIT's intrinsic and the interpreted fallback
+     * do use different orders, so the same input could give results differing in the last bit
+     * depending on what had been compiled; this sum is the same every time.
+     *
+     * @param v the vector
+     * @return the sum of its lanes
+     */
+    static float sum(FloatVector v) {
+        return switch (v.length()) {
+            case 16 -> fold(fold(fold(fold(v, R16_8), R16_4), R16_2), R16_1).lane(0);
+            case 8 -> fold(fold(fold(v, R8_4), R8_2), R8_1).lane(0);
+            case 4 -> fold(fold(v, R4_2), R4_1).lane(0);
+            default -> sumInOrder(v);
+        };
+    }
+
+    /** Adds each lane i to lane i + k (mod length): one step of a fixed butterfly. */
+    private static FloatVector fold(FloatVector v, VectorShuffle<Float> rotate) {
+        return v.add(v.rearrange(rotate));
+    }
+
+    private static VectorShuffle<Float> rotation(VectorSpecies<Float> species, int k) {
+        return VectorShuffle.fromOp(species, i -> (i + k) % species.length());
+    }
+
+    private static final VectorShuffle<Float> R16_8 = rotation(FloatVector.SPECIES_512, 8);
+    private static final VectorShuffle<Float> R16_4 = rotation(FloatVector.SPECIES_512, 4);
+    private static final VectorShuffle<Float> R16_2 = rotation(FloatVector.SPECIES_512, 2);
+    private static final VectorShuffle<Float> R16_1 = rotation(FloatVector.SPECIES_512, 1);
+    private static final VectorShuffle<Float> R8_4 = rotation(FloatVector.SPECIES_256, 4);
+    private static final VectorShuffle<Float> R8_2 = rotation(FloatVector.SPECIES_256, 2);
+    private static final VectorShuffle<Float> R8_1 = rotation(FloatVector.SPECIES_256, 1);
+    private static final VectorShuffle<Float> R4_2 = rotation(FloatVector.SPECIES_128, 2);
+    private static final VectorShuffle<Float> R4_1 = rotation(FloatVector.SPECIES_128, 1);
+
+    /** Other widths (never on x86 or NEON): lane by lane, in order. */
+    private static float sumInOrder(FloatVector v) {
+        float s = 0;
+        for (int i = 0, n = v.length(); i < n; i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
 
     /** @return float lanes per vector */
     final int length() {

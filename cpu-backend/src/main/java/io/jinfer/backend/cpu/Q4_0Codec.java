@@ -67,7 +67,7 @@ final class Q4_0Codec extends RowCodec {
             acc = sum.fma(FloatVector.broadcast(f, d), acc);
             offset += d * sums[b];
         }
-        return acc.reduceLanes(VectorOperators.ADD) - 8 * offset;
+        return Lanes.sum(acc) - 8 * offset;
     }
 
     @Override
@@ -105,8 +105,8 @@ final class Q4_0Codec extends RowCodec {
             offset0 += d0 * xs;
             offset1 += d1 * xs;
         }
-        out[o] = acc0.reduceLanes(VectorOperators.ADD) - 8 * offset0;
-        out[o + 1] = acc1.reduceLanes(VectorOperators.ADD) - 8 * offset1;
+        out[o] = Lanes.sum(acc0) - 8 * offset0;
+        out[o + 1] = Lanes.sum(acc1) - 8 * offset1;
     }
 
     @Override

@@ -59,7 +59,7 @@ final class Q4_1Codec extends RowCodec {
             acc = qx.fma(FloatVector.broadcast(f, d), acc);
             minimums += m * sums[b];
         }
-        return acc.reduceLanes(VectorOperators.ADD) + minimums;
+        return Lanes.sum(acc) + minimums;
     }
 
     @Override

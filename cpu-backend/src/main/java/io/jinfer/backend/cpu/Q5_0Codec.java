@@ -38,7 +38,7 @@ final class Q5_0Codec extends RowCodec {
             float d = Float.float16ToFloat(w.get(LittleEndian.SHORT, p));
             acc = sum.fma(FloatVector.broadcast(f, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     @Override

@@ -46,7 +46,7 @@ final class Q5_1Codec extends RowCodec {
             acc = qx.fma(FloatVector.broadcast(f, d), acc);
             accMin = xs.fma(FloatVector.broadcast(f, m), accMin);
         }
-        return acc.add(accMin).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc.add(accMin));
     }
 
     @Override

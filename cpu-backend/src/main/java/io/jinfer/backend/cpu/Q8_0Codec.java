@@ -37,7 +37,7 @@ final class Q8_0Codec extends RowCodec {
             float d = Float.float16ToFloat(w.get(LittleEndian.SHORT, p));
             acc = sum.fma(FloatVector.broadcast(f, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     @Override
@@ -61,8 +61,8 @@ final class Q8_0Codec extends RowCodec {
             acc0 = sum0.fma(FloatVector.broadcast(f, Float.float16ToFloat(w.get(LittleEndian.SHORT, p0))), acc0);
             acc1 = sum1.fma(FloatVector.broadcast(f, Float.float16ToFloat(w.get(LittleEndian.SHORT, p1))), acc1);
         }
-        out[o] = acc0.reduceLanes(VectorOperators.ADD);
-        out[o + 1] = acc1.reduceLanes(VectorOperators.ADD);
+        out[o] = Lanes.sum(acc0);
+        out[o + 1] = Lanes.sum(acc1);
     }
 
     @Override

@@ -172,7 +172,7 @@ public final class VectorKernels implements Kernels {
                 FloatVector v = FloatVector.fromArray(f, x, off + i);
                 acc = v.fma(v, acc);
             }
-            double sumSq = acc.reduceLanes(VectorOperators.ADD);
+            double sumSq = Lanes.sum(acc);
             for (; i < dim; i++) {
                 sumSq += (double) x[off + i] * x[off + i];
             }
@@ -224,7 +224,9 @@ public final class VectorKernels implements Kernels {
 
     /** Frequencies of a rope spec, computed as the reference does and kept while the spec repeats. */
     private double[] ropeFrequencies(RopeSpec rope) {
-        if (rope.equals(ropeKey)) {
+        // identity, not equals(): a model loaded after another was closed may be mapped at the same
+        // address, and its factors would then compare equal to the stale ones
+        if (rope == ropeKey) {
             return ropeFreqs;
         }
         int pairs = rope.dims() / 2;
