@@ -305,8 +305,7 @@ public final class BenchCommand implements Command {
             Json.number(sb, bandwidth == null ? Double.NaN : bandwidth.singleThreadGbps());
             sb.append(",\"bandwidth_gbps\":");
             Json.number(sb, bandwidth == null ? Double.NaN : bandwidth.gbps());
-            sb.append(",\"bandwidth_buffer_bytes\":");
-            Json.number(sb, bandwidth == null ? Double.NaN : bandwidth.bufferBytes());
+            sb.append(",\"bandwidth_buffer_bytes\":").append(bandwidth == null ? "null" : bandwidth.bufferBytes());
             sb.append(",\"ceiling_tokens_per_s\":");
             Json.number(sb, ceiling());
             sb.append(",\"decode_fraction_of_ceiling\":");
@@ -355,10 +354,11 @@ public final class BenchCommand implements Command {
             out.printf(l, "peak RSS %s%n", r.peakRssBytes() < 0 ? "unknown" : Sizes.human(r.peakRssBytes()));
             out.printf(l, "weights  %s read per generated token%n", Sizes.human(m.weightBytesPerToken()));
             if (bandwidth != null) {
-                out.printf(l, "memory   %.1f GB/s read with 1 thread, %.1f GB/s with %d (streaming %s, median)%n",
-                        bandwidth.singleThreadGbps(), bandwidth.gbps(), bandwidth.threads(),
-                        Sizes.human(bandwidth.bufferBytes()));
-                out.printf(l, "ceiling  %.2f tokens/s decode if only weight reads counted; decode reached %.2f of it%n",
+                String many = bandwidth.threads() == 1 ? ""
+                        : String.format(l, ", %.1f GB/s with %d", bandwidth.gbps(), bandwidth.threads());
+                out.printf(l, "memory   %.1f GB/s read with 1 thread%s (streaming %s, median)%n",
+                        bandwidth.singleThreadGbps(), many, Sizes.human(bandwidth.bufferBytes()));
+                out.printf(l, "ceiling  %.2f tokens/s decode if only weight reads counted; decode reached %.3g of it%n",
                         ceiling(), decode() / ceiling());
             }
             if (s.compare()) {
@@ -371,20 +371,20 @@ public final class BenchCommand implements Command {
             List<String> head = new ArrayList<>(List.of("", "jinfer"));
             List<String> pp = new ArrayList<>(List.of("prefill tok/s (p=" + s.promptTokens() + ")", f2(prefill())));
             List<String> tg = new ArrayList<>(List.of("decode tok/s (n=" + s.decodeTokens() + ")", f2(decode())));
-            List<String> frac = new ArrayList<>(List.of("decode / ceiling", f2(decode() / ceiling())));
+            List<String> frac = new ArrayList<>(List.of("decode / ceiling", g3(decode() / ceiling())));
             for (LlamaCppBench.Result x : llama) {
                 String build = x.variant() == null ? x.requestedVariant() : x.variant();
                 head.addAll(List.of("llama.cpp " + build, "jinfer/llama"));
-                pp.addAll(List.of(f2(x.prefillTokensPerSecond()), f2(prefill() / x.prefillTokensPerSecond())));
-                tg.addAll(List.of(f2(x.decodeTokensPerSecond()), f2(decode() / x.decodeTokensPerSecond())));
-                frac.addAll(List.of(f2(x.decodeTokensPerSecond() / ceiling()), ""));
+                pp.addAll(List.of(f2(x.prefillTokensPerSecond()), g3(prefill() / x.prefillTokensPerSecond())));
+                tg.addAll(List.of(f2(x.decodeTokensPerSecond()), g3(decode() / x.decodeTokensPerSecond())));
+                frac.addAll(List.of(g3(x.decodeTokensPerSecond() / ceiling()), ""));
             }
             List<List<String>> rows = new ArrayList<>(List.of(head, pp, tg));
             if (bandwidth != null) {
                 rows.add(frac);
             }
-            out.printf(Locale.ROOT, "%ncompared with llama.cpp (same file, %d threads, llama-bench method; "
-                    + "ratio > 1: jinfer faster)%n", s.threads());
+            out.printf(Locale.ROOT, "%ncompared with llama.cpp (same file, %d thread%s, llama-bench method; "
+                    + "ratio > 1: jinfer faster)%n", s.threads(), s.threads() == 1 ? "" : "s");
             int[] width = new int[head.size()];
             for (List<String> row : rows) {
                 for (int c = 0; c < row.size(); c++) {
@@ -404,6 +404,11 @@ public final class BenchCommand implements Command {
 
         private static String f2(double v) {
             return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f", v) : "-";
+        }
+
+        /** Ratios: three significant digits, so that 0.0123 does not print as 0.01. */
+        private static String g3(double v) {
+            return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3g", v) : "-";
         }
     }
 

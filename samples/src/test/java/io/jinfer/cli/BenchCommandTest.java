@@ -70,6 +70,7 @@ class BenchCommandTest {
         double one = j.get("bandwidth_gbps_1t").doubleValue();
         double many = j.get("bandwidth_gbps").doubleValue();
         assertTrue(one > 0 && Double.isFinite(one) && many > 0 && Double.isFinite(many), j.toString());
+        assertTrue(j.get("bandwidth_buffer_bytes").isIntegralNumber(), j.toString());
         long bytes = j.get("weight_bytes_per_token").longValue();
         assertTrue(bytes > 0, j.toString());
         double ceiling = many * 1e9 / bytes;
