@@ -167,7 +167,7 @@ public final class BenchCommand implements Command {
         LlamaCppBench llama = s.compare() ? LlamaCppBench.locate(s.node(), s.compareDir()) : null;
         if (llama != null) {
             // Before the long measurement: a missing Node.js or package is reported at once.
-            llama.check(err);
+            llama.check(s.llamaVariants(), err);
         }
         try (ModelSource source = source(s, err)) {
             Measured m = measureJinfer(source, s, err);

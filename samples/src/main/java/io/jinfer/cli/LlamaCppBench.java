@@ -93,13 +93,17 @@ final class LlamaCppBench {
     }
 
     /**
-     * Checks that Node.js starts and node-llama-cpp is installed, before any long measurement.
+     * Checks that Node.js starts, node-llama-cpp is installed and ships each CPU build asked for
+     * (preparing a build's copy if needed), before any long measurement.
      *
+     * @param variants the CPU builds that will be measured
      * @param err where the script's messages go
      * @throws CommandException saying what to install when something is missing
      */
-    void check(PrintStream err) {
-        run(List.of("--check"), err);
+    void check(List<String> variants, PrintStream err) {
+        for (String variant : variants) {
+            run(List.of("--check", "--cpu-variant", variant), err);
+        }
     }
 
     /**

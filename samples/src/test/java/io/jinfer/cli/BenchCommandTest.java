@@ -105,7 +105,7 @@ class BenchCommandTest {
         // "$1" is the script; the variant follows --cpu-variant. --check answers ok.
         String variantJson = String.format(Locale.ROOT, LLAMA_JSON, "$v", "$loaded");
         Path node = fakeNode(dir, """
-                case "$2" in --check) echo '{"ok":true}'; exit 0;; esac
+                case "$2" in --check) echo "$4" >> "$(dirname "$0")/checked"; echo '{"ok":true}'; exit 0;; esac
                 v=auto; while [ $# -gt 0 ]; do [ "$1" = --cpu-variant ] && v=$2; shift; done
                 loaded=$v; [ "$v" = auto ] && loaded=sapphirerapids
                 echo "%s"
@@ -114,6 +114,7 @@ class BenchCommandTest {
                 "--compare", "--llama-variant", "auto,haswell", "--node", node.toString(),
                 "--compare-dir", dir.toString());
         assertEquals(0, r.code(), r.toString());
+        assertEquals(List.of("auto", "haswell"), Files.readAllLines(dir.resolve("checked")), "each build checked first");
         JsonNode j = MAPPER.readTree(r.out());
         JsonNode llama = j.get("llama_cpp");
         assertEquals(2, llama.size(), j.toString());
