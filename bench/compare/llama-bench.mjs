@@ -24,7 +24,7 @@ const USAGE = `usage: node llama-bench.mjs --model FILE [--threads N] [-p 128] [
 --cpu-variant  auto (default) lets ggml load the best CPU build for this machine; a name (e.g.
                haswell = AVX2/FMA, no AVX-512) loads only that build, from a hard-linked copy of
                node_modules under .variants/ in which the other libggml-cpu-* files are left out
-               (node-llama-cpp ${"3.22.1"} has no option to choose the build).`;
+               (node-llama-cpp 3.22.1 has no option to choose the build).`;
 
 function fail(code, message) {
     process.stderr.write(`llama-bench.mjs: ${message}\n`);
