@@ -9,8 +9,10 @@ import io.jinfer.api.SamplingParams;
 import io.jinfer.api.Session;
 import io.jinfer.api.SessionOptions;
 import io.jinfer.api.TokenListener;
+import io.jinfer.memory.BandwidthProbe;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +20,9 @@ import java.util.SplittableRandom;
 
 /**
  * {@code jinfer bench}: prefill and decode speed of one model, as the median of several runs after a
- * warm-up, with the load time and the peak resident memory.
+ * warm-up, with the load time and the peak resident memory; the machine's memory read bandwidth and
+ * how close decode comes to the speed it allows; and, with {@code --compare}, llama.cpp's speed on
+ * the same file and thread count, side by side.
  */
 public final class BenchCommand implements Command {
     /** Formats {@code --format} accepts: those jinfer computes with. */
@@ -39,9 +43,20 @@ public final class BenchCommand implements Command {
      * @param reps measured runs (after one warm-up run)
      * @param json whether to print one JSON object instead of text
      * @param seed seed of the random prompt token ids
+     * @param bandwidth whether to measure the memory bandwidth and the decode ceiling it sets
+     * @param compare whether to measure llama.cpp too
+     * @param llamaVariants llama.cpp CPU builds to measure ({@code auto}: the one ggml picks)
+     * @param compareDir where {@code llama-bench.mjs} is, or {@code null} to look for it
+     * @param node the Node.js executable
      */
     public record Settings(Path model, String shape, QuantFormat format, int threads, int promptTokens,
-            int decodeTokens, int reps, boolean json, long seed) {
+            int decodeTokens, int reps, boolean json, long seed, boolean bandwidth, boolean compare,
+            List<String> llamaVariants, Path compareDir, String node) {
+
+        /** Copies the variant list. */
+        public Settings {
+            llamaVariants = List.copyOf(llamaVariants);
+        }
 
         /**
          * @param args the parsed arguments
@@ -59,14 +74,47 @@ public final class BenchCommand implements Command {
                 throw new UsageException("--format needs --shape");
             }
             String format = args.choice("--format", null, FORMATS);
+            boolean compare = args.has("--compare");
+            for (String needsCompare : List.of("--llama-variant", "--compare-dir", "--node")) {
+                if (!compare && args.has(needsCompare)) {
+                    throw new UsageException(needsCompare + " goes with --compare");
+                }
+            }
+            int decodeTokens = args.intValue("-n", 64, 0, 1 << 20);
+            if (compare && decodeTokens == 0) {
+                throw new UsageException("-n: --compare measures decode, so it needs at least 1 token");
+            }
+            String node = args.string("--node");
             return new Settings(model, shape,
                     format == null ? null : QuantFormat.valueOf(format.toUpperCase(Locale.ROOT)),
                     Threads.parse(args),
                     args.intValue("-p", 128, 1, 1 << 20),
-                    args.intValue("-n", 64, 0, 1 << 20),
+                    decodeTokens,
                     args.intValue("--reps", 3, 1, 10_000),
                     args.has("--json"),
-                    args.longValue("--seed", 1234));
+                    args.longValue("--seed", 1234),
+                    !args.has("--no-bandwidth"),
+                    compare,
+                    variants(args.string("--llama-variant")),
+                    args.path("--compare-dir"),
+                    node == null ? "node" : node);
+        }
+
+        private static List<String> variants(String value) {
+            if (value == null) {
+                return List.of("auto");
+            }
+            List<String> list = new ArrayList<>();
+            for (String v : value.split(",", -1)) {
+                if (!v.matches("[a-z0-9_]+")) {
+                    throw new UsageException("--llama-variant: expected comma-separated CPU build names such as "
+                            + "auto,haswell, got '" + value + "'");
+                }
+                if (!list.contains(v)) {
+                    list.add(v);
+                }
+            }
+            return list;
         }
     }
 
@@ -78,12 +126,13 @@ public final class BenchCommand implements Command {
     @Override
     public String synopsis() {
         return "[--model FILE | --shape tiny|llama1b [--format F]] [--threads N] [-p 128] [-n 64] [--reps R] "
-                + "[--json]";
+                + "[--json] [--no-bandwidth] [--compare [--llama-variant auto,haswell]]";
     }
 
     @Override
     public String summary() {
-        return "Measure prefill and decode tokens/s (median of R runs after a warm-up), load time and peak RSS.";
+        return "Measure prefill and decode tokens/s (median of R runs after a warm-up), load time, peak RSS, "
+                + "memory bandwidth and the decode ceiling it sets; --compare: llama.cpp on the same file.";
     }
 
     @Override
@@ -99,28 +148,65 @@ public final class BenchCommand implements Command {
                 Option.value("-n", "N", "tokens generated in the decode measurement (default 64)"),
                 Option.value("--reps", "R", "measured runs; the median is reported (default 3, plus a warm-up)"),
                 Option.value("--seed", "S", "seed of the random prompt token ids (default 1234)"),
-                Option.flag("--json", "print one JSON object"));
+                Option.flag("--json", "print one JSON object"),
+                Option.flag("--no-bandwidth", "skip the memory bandwidth probe (a few seconds, 2 GiB off-heap) "
+                        + "and the decode ceiling"),
+                Option.flag("--compare", "also measure llama.cpp on the same file and thread count (Node.js and "
+                        + "bench/compare's node-llama-cpp: cd bench/compare && npm install) and print both"),
+                Option.value("--llama-variant", "V[,V]", "llama.cpp CPU builds to compare with: auto (the best "
+                        + "for this CPU, default), haswell (AVX2), ... (node bench/compare/llama-bench.mjs "
+                        + "--list-variants)"),
+                Option.value("--compare-dir", "DIR", "where llama-bench.mjs is (default: bench/compare of this "
+                        + "jinfer checkout)"),
+                Option.value("--node", "PATH", "the Node.js executable (default: node on the PATH)"));
     }
 
     @Override
     public int execute(Args args, PrintStream out, PrintStream err) {
         Settings s = Settings.parse(args);
-        try (ModelSource source = source(s, err);
-                Runtime runtime = Runtime.builder().threads(s.threads()).build()) {
+        LlamaCppBench llama = s.compare() ? LlamaCppBench.locate(s.node(), s.compareDir()) : null;
+        if (llama != null) {
+            // Before the long measurement: a missing Node.js or package is reported at once.
+            llama.check(s.llamaVariants(), err);
+        }
+        try (ModelSource source = source(s, err)) {
+            Measured m = measureJinfer(source, s, err);
+            // Sequentially, after jinfer's runtime and model are closed: nothing else of ours runs.
+            BandwidthProbe.Result bandwidth = s.bandwidth() ? BandwidthProbe.cached(s.threads()) : null;
+            List<LlamaCppBench.Result> llamaResults = new ArrayList<>();
+            if (llama != null) {
+                for (String variant : s.llamaVariants()) {
+                    err.println("jinfer: measuring llama.cpp (" + variant + " CPU build) on " + source.path());
+                    llamaResults.add(llama.measure(source.path(), s.threads(), s.promptTokens(), s.decodeTokens(),
+                            s.reps(), s.seed(), variant, err));
+                }
+            }
+            Report report = new Report(s, m, bandwidth, llamaResults);
+            if (s.json()) {
+                out.println(report.json());
+            } else {
+                report.text(out);
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** What jinfer measured, with what the report says about the model. */
+    private record Measured(String label, String architecture, String format, String backend, long loadMs,
+            Result result, long weightBytesPerToken) {}
+
+    private static Measured measureJinfer(ModelSource source, Settings s, PrintStream err) {
+        try (Runtime runtime = Runtime.builder().threads(s.threads()).build()) {
             long t0 = System.nanoTime();
             try (Model model = runtime.loadModel(source.path())) {
                 long loadMs = (System.nanoTime() - t0) / 1_000_000;
                 Result r = measure(model, s, err);
                 String label = source.isTemporary() ? "demo (tiny)" : source.path().toString();
-                if (s.json()) {
-                    out.println(json(s, model, label, runtime.backendDescription(), loadMs, r));
-                } else {
-                    text(out, s, model, label, runtime.backendDescription(), loadMs, r);
-                }
+                return new Measured(label, model.architecture(), formatName(model), runtime.backendDescription(),
+                        loadMs, r, WeightTraffic.bytesPerToken(source.path()));
             }
         }
-        out.flush();
-        return 0;
     }
 
     private static ModelSource source(Settings s, PrintStream err) {
@@ -172,46 +258,158 @@ public final class BenchCommand implements Command {
         return model.weightFormat().name().toLowerCase(Locale.ROOT);
     }
 
-    private static String json(Settings s, Model model, String label, String backend, long loadMs, Result r) {
-        StringBuilder sb = new StringBuilder("{");
-        sb.append("\"model\":");
-        Json.string(sb, label);
-        sb.append(",\"architecture\":");
-        Json.string(sb, model.architecture());
-        sb.append(",\"format\":");
-        Json.string(sb, formatName(model));
-        sb.append(",\"backend\":");
-        Json.string(sb, backend);
-        sb.append(",\"threads\":").append(s.threads());
-        sb.append(",\"p\":").append(s.promptTokens());
-        sb.append(",\"n\":").append(s.decodeTokens());
-        sb.append(",\"reps\":").append(s.reps());
-        sb.append(",\"seed\":").append(s.seed());
-        sb.append(",\"load_ms\":").append(loadMs);
-        sb.append(",\"prefill_tokens_per_s\":");
-        Json.number(sb, Stats.median(r.prefill()));
-        sb.append(",\"decode_tokens_per_s\":");
-        Json.number(sb, Stats.median(r.decode()));
-        sb.append(",\"prefill_runs\":");
-        Json.array(sb, r.prefill());
-        sb.append(",\"decode_runs\":");
-        Json.array(sb, r.decode());
-        sb.append(",\"peak_rss_bytes\":").append(r.peakRssBytes());
-        return sb.append('}').toString();
-    }
+    /** The numbers of one bench run, written as text or JSON. */
+    private record Report(Settings s, Measured m, BandwidthProbe.Result bandwidth,
+            List<LlamaCppBench.Result> llama) {
 
-    private static void text(PrintStream out, Settings s, Model model, String label, String backend, long loadMs,
-            Result r) {
-        Locale l = Locale.ROOT;
-        out.printf(l, "model    %s (%s, %s)%n", label, model.architecture(), formatName(model));
-        out.printf(l, "backend  %s%n", backend);
-        out.printf(l, "threads  %d%n", s.threads());
-        out.printf(l, "load     %d ms%n", loadMs);
-        out.printf(l, "prefill  %.2f tokens/s (p=%d, median of %d: %s)%n", Stats.median(r.prefill()),
-                s.promptTokens(), s.reps(), runs(r.prefill()));
-        out.printf(l, "decode   %.2f tokens/s (n=%d, median of %d: %s)%n", Stats.median(r.decode()),
-                s.decodeTokens(), s.reps(), runs(r.decode()));
-        out.printf(l, "peak RSS %s%n", r.peakRssBytes() < 0 ? "unknown" : Sizes.human(r.peakRssBytes()));
+        double prefill() {
+            return Stats.median(m.result().prefill());
+        }
+
+        double decode() {
+            return Stats.median(m.result().decode());
+        }
+
+        /** @return decode tokens/s that would saturate the measured bandwidth, or NaN without a probe */
+        double ceiling() {
+            return bandwidth == null ? Double.NaN : bandwidth.ceilingTokensPerSecond(m.weightBytesPerToken());
+        }
+
+        String json() {
+            StringBuilder sb = new StringBuilder("{");
+            sb.append("\"model\":");
+            Json.string(sb, m.label());
+            sb.append(",\"architecture\":");
+            Json.string(sb, m.architecture());
+            sb.append(",\"format\":");
+            Json.string(sb, m.format());
+            sb.append(",\"backend\":");
+            Json.string(sb, m.backend());
+            sb.append(",\"threads\":").append(s.threads());
+            sb.append(",\"p\":").append(s.promptTokens());
+            sb.append(",\"n\":").append(s.decodeTokens());
+            sb.append(",\"reps\":").append(s.reps());
+            sb.append(",\"seed\":").append(s.seed());
+            sb.append(",\"load_ms\":").append(m.loadMs());
+            sb.append(",\"prefill_tokens_per_s\":");
+            Json.number(sb, prefill());
+            sb.append(",\"decode_tokens_per_s\":");
+            Json.number(sb, decode());
+            sb.append(",\"prefill_runs\":");
+            Json.array(sb, m.result().prefill());
+            sb.append(",\"decode_runs\":");
+            Json.array(sb, m.result().decode());
+            sb.append(",\"peak_rss_bytes\":").append(m.result().peakRssBytes());
+            sb.append(",\"weight_bytes_per_token\":").append(m.weightBytesPerToken());
+            sb.append(",\"bandwidth_gbps_1t\":");
+            Json.number(sb, bandwidth == null ? Double.NaN : bandwidth.singleThreadGbps());
+            sb.append(",\"bandwidth_gbps\":");
+            Json.number(sb, bandwidth == null ? Double.NaN : bandwidth.gbps());
+            sb.append(",\"bandwidth_buffer_bytes\":").append(bandwidth == null ? "null" : bandwidth.bufferBytes());
+            sb.append(",\"ceiling_tokens_per_s\":");
+            Json.number(sb, ceiling());
+            sb.append(",\"decode_fraction_of_ceiling\":");
+            Json.number(sb, decode() / ceiling());
+            if (s.compare()) {
+                sb.append(",\"llama_cpp\":[");
+                for (int i = 0; i < llama.size(); i++) {
+                    LlamaCppBench.Result l = llama.get(i);
+                    sb.append(i == 0 ? "{" : ",{").append("\"requested_variant\":");
+                    Json.string(sb, l.requestedVariant());
+                    sb.append(",\"cpu_variant\":");
+                    if (l.variant() == null) {
+                        sb.append("null");
+                    } else {
+                        Json.string(sb, l.variant());
+                    }
+                    sb.append(",\"prefill_tokens_per_s\":");
+                    Json.number(sb, l.prefillTokensPerSecond());
+                    sb.append(",\"decode_tokens_per_s\":");
+                    Json.number(sb, l.decodeTokensPerSecond());
+                    sb.append(",\"prefill_ratio\":");
+                    Json.number(sb, prefill() / l.prefillTokensPerSecond());
+                    sb.append(",\"decode_ratio\":");
+                    Json.number(sb, decode() / l.decodeTokensPerSecond());
+                    sb.append(",\"decode_fraction_of_ceiling\":");
+                    Json.number(sb, l.decodeTokensPerSecond() / ceiling());
+                    // The script's own object, verbatim: versions, the loaded library, every run.
+                    sb.append(",\"result\":").append(l.json()).append('}');
+                }
+                sb.append(']');
+            }
+            return sb.append('}').toString();
+        }
+
+        void text(PrintStream out) {
+            Locale l = Locale.ROOT;
+            Result r = m.result();
+            out.printf(l, "model    %s (%s, %s)%n", m.label(), m.architecture(), m.format());
+            out.printf(l, "backend  %s%n", m.backend());
+            out.printf(l, "threads  %d%n", s.threads());
+            out.printf(l, "load     %d ms%n", m.loadMs());
+            out.printf(l, "prefill  %.2f tokens/s (p=%d, median of %d: %s)%n", prefill(), s.promptTokens(), s.reps(),
+                    runs(r.prefill()));
+            out.printf(l, "decode   %.2f tokens/s (n=%d, median of %d: %s)%n", decode(), s.decodeTokens(), s.reps(),
+                    runs(r.decode()));
+            out.printf(l, "peak RSS %s%n", r.peakRssBytes() < 0 ? "unknown" : Sizes.human(r.peakRssBytes()));
+            out.printf(l, "weights  %s read per generated token%n", Sizes.human(m.weightBytesPerToken()));
+            if (bandwidth != null) {
+                String many = bandwidth.threads() == 1 ? ""
+                        : String.format(l, ", %.1f GB/s with %d", bandwidth.gbps(), bandwidth.threads());
+                out.printf(l, "memory   %.1f GB/s read with 1 thread%s (streaming %s, median)%n",
+                        bandwidth.singleThreadGbps(), many, Sizes.human(bandwidth.bufferBytes()));
+                out.printf(l, "ceiling  %.2f tokens/s decode if only weight reads counted; decode reached %.3g of it%n",
+                        ceiling(), decode() / ceiling());
+            }
+            if (s.compare()) {
+                compareTable(out);
+            }
+        }
+
+        /** jinfer next to each llama.cpp build: speeds and jinfer / llama.cpp. */
+        private void compareTable(PrintStream out) {
+            List<String> head = new ArrayList<>(List.of("", "jinfer"));
+            List<String> pp = new ArrayList<>(List.of("prefill tok/s (p=" + s.promptTokens() + ")", f2(prefill())));
+            List<String> tg = new ArrayList<>(List.of("decode tok/s (n=" + s.decodeTokens() + ")", f2(decode())));
+            List<String> frac = new ArrayList<>(List.of("decode / ceiling", g3(decode() / ceiling())));
+            for (LlamaCppBench.Result x : llama) {
+                String build = x.variant() == null ? x.requestedVariant() : x.variant();
+                head.addAll(List.of("llama.cpp " + build, "jinfer/llama"));
+                pp.addAll(List.of(f2(x.prefillTokensPerSecond()), g3(prefill() / x.prefillTokensPerSecond())));
+                tg.addAll(List.of(f2(x.decodeTokensPerSecond()), g3(decode() / x.decodeTokensPerSecond())));
+                frac.addAll(List.of(g3(x.decodeTokensPerSecond() / ceiling()), ""));
+            }
+            List<List<String>> rows = new ArrayList<>(List.of(head, pp, tg));
+            if (bandwidth != null) {
+                rows.add(frac);
+            }
+            out.printf(Locale.ROOT, "%ncompared with llama.cpp (same file, %d thread%s, llama-bench method; "
+                    + "ratio > 1: jinfer faster)%n", s.threads(), s.threads() == 1 ? "" : "s");
+            int[] width = new int[head.size()];
+            for (List<String> row : rows) {
+                for (int c = 0; c < row.size(); c++) {
+                    width[c] = Math.max(width[c], row.get(c).length());
+                }
+            }
+            for (List<String> row : rows) {
+                StringBuilder line = new StringBuilder();
+                for (int c = 0; c < row.size(); c++) {
+                    String cell = row.get(c);
+                    line.append(c == 0 ? cell + " ".repeat(width[0] - cell.length())
+                            : "  " + " ".repeat(width[c] - cell.length()) + cell);
+                }
+                out.println(line.toString().stripTrailing());
+            }
+        }
+
+        private static String f2(double v) {
+            return Double.isFinite(v) ? String.format(Locale.ROOT, "%.2f", v) : "-";
+        }
+
+        /** Ratios: three significant digits, so that 0.0123 does not print as 0.01. */
+        private static String g3(double v) {
+            return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3g", v) : "-";
+        }
     }
 
     private static String runs(double[] values) {

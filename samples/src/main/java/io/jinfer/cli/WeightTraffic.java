@@ -1,0 +1,58 @@
+package io.jinfer.cli;
+
+import io.jinfer.api.ModelFormatException;
+import io.jinfer.loader.gguf.GgufFile;
+import io.jinfer.loader.gguf.GgufTensorInfo;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How many bytes of weights a dense model reads from memory for each generated token: every 2-D
+ * weight matrix once (the layers' projections and the output projection).
+ *
+ * <p>The token embedding is a lookup of one row per token, negligible next to the matrices, so it
+ * is left out, except when the model has no {@code output.weight}: then the embedding table is
+ * also the output projection (tied embeddings) and is read whole, once. 1-D tensors (norms,
+ * biases) are a rounding error and 3-D tensors (mixture-of-experts stacks, of which a token reads
+ * only a few experts) are not counted, so the figure is meant for dense models.
+ */
+public final class WeightTraffic {
+    static final String EMBEDDING = "token_embd.weight";
+    static final String OUTPUT = "output.weight";
+
+    private WeightTraffic() {}
+
+    /**
+     * @param model a GGUF model file
+     * @return bytes of weights read per generated token
+     * @throws ModelFormatException when the file has neither an output projection nor an embedding table
+     */
+    public static long bytesPerToken(Path model) {
+        try (GgufFile file = GgufFile.open(model)) {
+            return bytesPerToken(file.tensorInfos(), model);
+        }
+    }
+
+    /**
+     * @param tensors a model's tensor table
+     * @param file the file it comes from, for the error message, or {@code null}
+     * @return bytes of weights read per generated token
+     * @throws ModelFormatException when the table has neither an output projection nor an embedding table
+     */
+    public static long bytesPerToken(List<GgufTensorInfo> tensors, Path file) {
+        boolean hasOutput = tensors.stream().anyMatch(t -> t.name().equals(OUTPUT));
+        boolean hasEmbedding = tensors.stream().anyMatch(t -> t.name().equals(EMBEDDING));
+        if (!hasOutput && !hasEmbedding) {
+            throw new ModelFormatException(file, -1, OUTPUT, "neither " + OUTPUT + " nor " + EMBEDDING
+                    + " is present: cannot tell what the output projection reads per token");
+        }
+        long bytes = 0;
+        for (GgufTensorInfo t : tensors) {
+            if (t.shape().length != 2 || t.name().equals(EMBEDDING) && hasOutput) {
+                continue;
+            }
+            bytes += t.byteSize();
+        }
+        return bytes;
+    }
+}
