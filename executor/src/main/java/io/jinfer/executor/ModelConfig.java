@@ -42,12 +42,20 @@ public record ModelConfig(
     /** Architectures this executor runs. */
     public static final Set<String> SUPPORTED = Set.of("llama", "mistral", "qwen2", "qwen3");
 
-    /** @return query width ({@code heads * headDim}) */
+    /**
+     * Returns the width of the query projection's output, all heads together.
+     *
+     * @return query width ({@code heads * headDim})
+     */
     public int qDim() {
         return heads * headDim;
     }
 
-    /** @return key/value width ({@code kvHeads * headDim}) */
+    /**
+     * Returns the width of the key and value projections' outputs, all KV heads together.
+     *
+     * @return key/value width ({@code kvHeads * headDim})
+     */
     public int kvDim() {
         return kvHeads * headDim;
     }

@@ -82,7 +82,11 @@ public record ModelWeights(
         return new ModelWeights(embd, outNorm, output, rope, layers);
     }
 
-    /** @return the most common format among the 2-D weights, by bytes */
+    /**
+     * Returns the format that most of the weight-matrix bytes are stored in, reported as the model's weight format.
+     *
+     * @return the most common format among the 2-D weights, by bytes
+     */
     public QuantFormat dominantFormat() {
         Map<QuantFormat, Long> bytes = new HashMap<>();
         for (Layer l : layers) {

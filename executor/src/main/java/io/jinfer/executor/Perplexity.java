@@ -50,6 +50,8 @@ public final class Perplexity {
         ChunkListener NONE = (chunk, chunkCount) -> { };
 
         /**
+         * Called after each chunk is scored, on the thread running the computation.
+         *
          * @param chunk the chunk just scored, with the running estimate
          * @param chunkCount how many chunks the run evaluates in all
          */
@@ -66,6 +68,8 @@ public final class Perplexity {
         private final int required;
 
         /**
+         * Creates the exception; the message says how many tokens are needed and how to fix the run.
+         *
          * @param tokens tokens the text gave
          * @param contextLength the context asked for
          */
@@ -77,18 +81,28 @@ public final class Perplexity {
             this.required = (int) Math.min(Integer.MAX_VALUE, 2L * contextLength);
         }
 
-        /** @return tokens the text gave */
+        /**
+         * Returns how many tokens the text gave.
+         *
+         * @return tokens the text gave
+         */
         public int tokens() {
             return tokens;
         }
 
-        /** @return tokens a run with the context asked for needs */
+        /**
+         * Returns how many tokens the text would need: two chunks of the context asked for.
+         *
+         * @return tokens a run with the context asked for needs
+         */
         public int required() {
             return required;
         }
     }
 
     /**
+     * Chooses the context length a run uses when none is given.
+     *
      * @param model a model
      * @return llama.cpp's default context (512), or the model's trained context when that is smaller
      */
@@ -132,6 +146,8 @@ public final class Perplexity {
     }
 
     /**
+     * Counts the chunks a run evaluates: whole chunks of the text only, at most {@code maxChunks}.
+     *
      * @param textTokens tokens of the text
      * @param contextLength tokens per chunk
      * @param maxChunks the most chunks to evaluate, or {@link #ALL_CHUNKS}

@@ -22,7 +22,12 @@ public record PerplexityResult(int contextLength, int textTokens, List<Chunk> ch
         chunks = List.copyOf(chunks);
     }
 
-    /** @return whether {@link #uncertainty()} is a number */
+    /**
+     * Tells whether the standard error could be computed; it cannot for fewer than two scored tokens or a
+     * zero variance.
+     *
+     * @return whether {@link #uncertainty()} is a number
+     */
     public boolean hasUncertainty() {
         return !Double.isNaN(uncertainty);
     }
@@ -40,7 +45,11 @@ public record PerplexityResult(int contextLength, int textTokens, List<Chunk> ch
     public record Chunk(int index, int firstToken, double negLogLikelihood, int tokensScored,
             double runningPerplexity) {
 
-        /** @return the perplexity of this chunk alone */
+        /**
+         * Returns this chunk's perplexity on its own, without the chunks before it.
+         *
+         * @return the perplexity of this chunk alone
+         */
         public double perplexity() {
             return Math.exp(negLogLikelihood / tokensScored);
         }

@@ -61,12 +61,18 @@ public final class MappedFile implements AutoCloseable {
         }
     }
 
-    /** @return the file's path */
+    /**
+     * Returns the path the file was mapped from.
+     *
+     * @return the file's path
+     */
     public Path path() {
         return path;
     }
 
     /**
+     * Returns the mapping of the whole file; slices of it are the zero-copy tensor views.
+     *
      * @return the whole file as a read-only segment
      * @throws IllegalStateException when the file has been closed
      */
@@ -77,12 +83,20 @@ public final class MappedFile implements AutoCloseable {
         return segment;
     }
 
-    /** @return the file size in bytes (still known after closing) */
+    /**
+     * Returns the length of the mapped file.
+     *
+     * @return the file size in bytes (still known after closing)
+     */
     public long size() {
         return segment.byteSize();
     }
 
-    /** @return whether {@link #close()} was called */
+    /**
+     * Tells whether the mapping was released; segments taken from it can no longer be read.
+     *
+     * @return whether {@link #close()} was called
+     */
     public boolean isClosed() {
         return closed.get();
     }

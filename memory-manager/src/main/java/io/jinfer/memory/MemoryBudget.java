@@ -14,6 +14,9 @@ public final class MemoryBudget {
     private long used;
 
     /**
+     * Creates a budget; reservations from it are also charged to {@code parent}, so a session budget
+     * can sit inside a runtime budget.
+     *
      * @param name shown in errors
      * @param limitBytes the most bytes this budget grants
      * @param parent the enclosing budget, or null
@@ -69,17 +72,29 @@ public final class MemoryBudget {
         }
     }
 
-    /** @return bytes reserved now */
+    /**
+     * Returns how many bytes are reserved from this budget now (including those of child budgets).
+     *
+     * @return bytes reserved now
+     */
     public synchronized long used() {
         return used;
     }
 
-    /** @return the limit */
+    /**
+     * Returns the most bytes this budget grants.
+     *
+     * @return the limit, in bytes
+     */
     public long limit() {
         return limit;
     }
 
-    /** @return the budget's name */
+    /**
+     * Returns the name used in error messages.
+     *
+     * @return the budget's name
+     */
     public String name() {
         return name;
     }
@@ -95,7 +110,11 @@ public final class MemoryBudget {
             this.bytes = bytes;
         }
 
-        /** @return bytes held */
+        /**
+         * Returns the size of this reservation.
+         *
+         * @return bytes held
+         */
         public long bytes() {
             return bytes;
         }

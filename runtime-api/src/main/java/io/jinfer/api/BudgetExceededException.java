@@ -5,6 +5,8 @@ public final class BudgetExceededException extends JinferException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates the exception with a message naming the budget, the purpose and both byte counts.
+     *
      * @param budget the budget's name
      * @param what what the memory was for
      * @param requested bytes asked for

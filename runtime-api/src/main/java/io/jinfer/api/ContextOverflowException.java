@@ -5,6 +5,8 @@ public final class ContextOverflowException extends JinferException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates the exception with a message giving both position counts.
+     *
      * @param needed positions the request needs
      * @param capacity positions the context holds
      */

@@ -44,12 +44,19 @@ public record GenerationRequest(
         }
     }
 
+    /**
+     * Returns a copy of the prompt token ids, so callers cannot change the request.
+     *
+     * @return the prompt token ids, or {@code null} when the prompt is text
+     */
     @Override
     public int[] promptTokens() {
         return promptTokens == null ? null : promptTokens.clone();
     }
 
     /**
+     * Starts building a request whose prompt is text, tokenized by the model's tokenizer.
+     *
      * @param prompt the prompt text
      * @return a builder for a request with this prompt
      */
@@ -58,6 +65,8 @@ public record GenerationRequest(
     }
 
     /**
+     * Starts building a request whose prompt is already tokenized.
+     *
      * @param promptTokens the prompt token ids, used as they are
      * @return a builder for a request with these tokens
      */
@@ -80,18 +89,51 @@ public record GenerationRequest(
             this.tokens = tokens;
         }
 
-        /** @param v whether BOS/EOS are added to a text prompt @return this */
+        /**
+         * Sets whether the tokenizer adds the model's BOS/EOS tokens to a text prompt (default
+         * {@code true}); ignored for a token prompt.
+         *
+         * @param v {@code true} to add special tokens
+         * @return this builder
+         */
         public Builder addSpecialTokens(boolean v) { addSpecial = v; return this; }
-        /** @param v sampling parameters @return this */
+        /**
+         * Sets how tokens are chosen (default {@link SamplingParams#GREEDY}).
+         *
+         * @param v the sampling parameters; {@code null} makes {@link #build()} throw
+         * @return this builder
+         */
         public Builder sampling(SamplingParams v) { sampling = v; return this; }
-        /** @param v most tokens to generate @return this */
+        /**
+         * Sets the most tokens to generate (default 128); generation may stop earlier at a stop string or
+         * end-of-generation token.
+         *
+         * @param v the token limit, at least 0; a negative value makes {@link #build()} throw
+         * @return this builder
+         */
         public Builder maxTokens(int v) { maxTokens = v; return this; }
-        /** @param v stop strings @return this */
+        /**
+         * Sets the strings that end generation when the generated text ends with one of them; the matched
+         * stop string is not part of the result.
+         *
+         * @param v the stop strings, none of them empty; {@code null} means none
+         * @return this builder
+         */
         public Builder stopStrings(List<String> v) { stops = v; return this; }
-        /** @param v whether EOS/EOT end generation @return this */
+        /**
+         * Sets whether an end-of-generation token (EOS, EOT) ends generation (default {@code true}).
+         *
+         * @param v {@code false} to keep generating past EOS/EOT until the token limit
+         * @return this builder
+         */
         public Builder stopAtEndOfGeneration(boolean v) { stopAtEog = v; return this; }
 
-        /** @return the validated request */
+        /**
+         * Builds and validates the request.
+         *
+         * @return the validated request
+         * @throws IllegalArgumentException when a setting is out of range
+         */
         public GenerationRequest build() {
             return new GenerationRequest(prompt, tokens, addSpecial, sampling, maxTokens, stops, stopAtEog);
         }

@@ -18,17 +18,30 @@ public record GenerationResult(
         tokens = tokens.clone();
     }
 
+    /**
+     * Returns a copy of the generated token ids, so callers cannot change the result.
+     *
+     * @return the generated token ids, in generation order
+     */
     @Override
     public int[] tokens() {
         return tokens.clone();
     }
 
-    /** @return number of generated tokens */
+    /**
+     * Returns how many tokens were generated.
+     *
+     * @return number of generated tokens
+     */
     public int generatedTokens() {
         return tokens.length;
     }
 
-    /** @return prompt tokens per second, or 0 when nothing was timed */
+    /**
+     * Returns the prefill speed: prompt tokens processed per second of prefill time.
+     *
+     * @return prompt tokens per second, or 0 when nothing was timed
+     */
     public double prefillTokensPerSecond() {
         return prefillNanos <= 0 ? 0 : promptTokens * 1e9 / prefillNanos;
     }

@@ -4,12 +4,18 @@ package io.jinfer.api;
 public class JinferException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what went wrong, in words a user can act on */
+    /**
+     * Creates an exception with a message only.
+     *
+     * @param message what went wrong, in words a user can act on
+     */
     public JinferException(String message) {
         super(message);
     }
 
     /**
+     * Creates an exception that wraps a lower-level failure, such as an I/O error.
+     *
      * @param message what went wrong
      * @param cause the underlying failure
      */

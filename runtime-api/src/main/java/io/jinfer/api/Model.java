@@ -9,25 +9,53 @@ import java.util.Map;
  */
 public interface Model extends AutoCloseable {
 
-    /** @return the architecture name as the file states it, e.g. {@code llama} or {@code qwen2} */
+    /**
+     * Returns the model's architecture, which decides how the forward pass is built.
+     *
+     * @return the architecture name as the file states it, e.g. {@code llama} or {@code qwen2}
+     */
     String architecture();
 
-    /** @return the model's name from its metadata, or the file name */
+    /**
+     * Returns a human-readable name for the model.
+     *
+     * @return the model's name from its metadata ({@code general.name}), or the file name when absent
+     */
     String name();
 
-    /** @return the model's tokenizer */
+    /**
+     * Returns the tokenizer built from the model's vocabulary; it is shared by all sessions.
+     *
+     * @return the model's tokenizer
+     */
     Tokenizer tokenizer();
 
-    /** @return the longest context the model was trained for */
+    /**
+     * Returns the context length the model was trained with; longer sessions may degrade.
+     *
+     * @return the longest context the model was trained for, in positions
+     */
     int trainedContextLength();
 
-    /** @return the size of the logits vector */
+    /**
+     * Returns the number of logits each evaluated position yields, one per token id.
+     *
+     * @return the size of the logits vector
+     */
     int vocabularySize();
 
-    /** @return the dominant weight format of the 2-D tensors */
+    /**
+     * Returns the format most 2-D weight tensors are stored in, e.g. {@link QuantFormat#Q4_K}.
+     *
+     * @return the dominant weight format of the 2-D tensors
+     */
     QuantFormat weightFormat();
 
-    /** @return the file's metadata as Java values (String, Long, Double, Boolean, List) */
+    /**
+     * Returns the file's metadata, for inspection; keys are GGUF keys such as {@code general.architecture}.
+     *
+     * @return the file's metadata as Java values (String, Long, Double, Boolean, List)
+     */
     Map<String, Object> metadata();
 
     /**
@@ -40,6 +68,8 @@ public interface Model extends AutoCloseable {
     }
 
     /**
+     * Opens a session with its own KV cache, sized by the options.
+     *
      * @param options context length and KV-cache format
      * @return a new session that owns its KV cache
      */

@@ -9,12 +9,27 @@ import java.nio.file.Path;
 public final class ModelFormatException extends JinferException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The file that was being read; not serialized, so it is {@code null} after deserialization.
+     */
     private final transient Path file;
+    /**
+     * Byte offset of the offending field, or -1.
+     */
     private final long offset;
+    /**
+     * Name of the offending field or tensor.
+     */
     private final String field;
+    /**
+     * What was expected and what was found.
+     */
     private final String problem;
 
     /**
+     * Creates the exception; its message combines all four parts as
+     * {@code file at byte offset: field: problem}.
+     *
      * @param file the file being read (may be {@code null} for in-memory data)
      * @param offset byte offset of the offending field, or -1 when not tied to one position
      * @param field name of the field or tensor
@@ -28,7 +43,11 @@ public final class ModelFormatException extends JinferException {
         this.problem = problem;
     }
 
-    /** @return what was expected and what was found, without the location */
+    /**
+     * Returns the bare description of the problem, for callers that report the location themselves.
+     *
+     * @return what was expected and what was found, without the location
+     */
     public String problem() {
         return problem;
     }
@@ -43,17 +62,29 @@ public final class ModelFormatException extends JinferException {
         return sb.toString();
     }
 
-    /** @return the file, or {@code null} when the data did not come from a file */
+    /**
+     * Returns the file that was being read.
+     *
+     * @return the file, or {@code null} when the data did not come from a file (or after deserialization)
+     */
     public Path file() {
         return file;
     }
 
-    /** @return the byte offset of the problem, or -1 */
+    /**
+     * Returns where in the file the problem is.
+     *
+     * @return the byte offset of the problem, or -1 when it is not tied to one position
+     */
     public long offset() {
         return offset;
     }
 
-    /** @return the field or tensor name */
+    /**
+     * Returns the name of the field or tensor that is wrong.
+     *
+     * @return the field or tensor name
+     */
     public String field() {
         return field;
     }

@@ -89,22 +89,39 @@ public enum QuantFormat {
         this.supported = supported;
     }
 
-    /** @return the {@code ggml_type} number used in GGUF tensor infos */
+    /**
+     * Returns the number GGUF files and ggml use for this format.
+     *
+     * @return the {@code ggml_type} number used in GGUF tensor infos
+     */
     public int ggmlType() {
         return ggmlType;
     }
 
-    /** @return values per block */
+    /**
+     * Returns how many values one block of this format holds (1 for plain float formats).
+     *
+     * @return values per block
+     */
     public int blockSize() {
         return blockSize;
     }
 
-    /** @return bytes per block */
+    /**
+     * Returns the storage size of one block of this format.
+     *
+     * @return bytes per block
+     */
     public int bytesPerBlock() {
         return bytesPerBlock;
     }
 
-    /** @return whether jinfer can load and compute with tensors of this format */
+    /**
+     * Tells whether jinfer can load and compute with this format; the others are known only so files
+     * using them can be read and reported clearly.
+     *
+     * @return whether jinfer can load and compute with tensors of this format
+     */
     public boolean isSupported() {
         return supported;
     }

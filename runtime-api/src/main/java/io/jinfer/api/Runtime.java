@@ -31,7 +31,12 @@ public final class Runtime implements AutoCloseable {
         this.engine = provider.create(config);
     }
 
-    /** @return a builder with one worker per available processor and no memory budget */
+    /**
+     * Starts building a runtime with one worker thread per available processor, no memory budget, the
+     * {@code cpu} device and the fast kernels.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -47,12 +52,20 @@ public final class Runtime implements AutoCloseable {
         return engine.load(file);
     }
 
-    /** @return the configuration this runtime was built with */
+    /**
+     * Returns the validated configuration this runtime was built with.
+     *
+     * @return the configuration this runtime was built with
+     */
     public RuntimeConfig config() {
         return config;
     }
 
-    /** @return a description of the compute backend in use, e.g. its kernels and SIMD width */
+    /**
+     * Describes the compute backend in use, for logs and benchmarks.
+     *
+     * @return a description of the backend, e.g. its kernels and SIMD width
+     */
     public String backendDescription() {
         return engine.backendDescription();
     }
@@ -72,25 +85,44 @@ public final class Runtime implements AutoCloseable {
 
         private Builder() {}
 
-        /** @param n worker threads for the kernels, at least 1 @return this */
+        /**
+         * Sets the number of worker threads the kernels use.
+         *
+         * @param n worker threads, in [1, 1024]; other values make {@link #build()} throw
+         * @return this builder
+         */
         public Builder threads(int n) {
             threads = n;
             return this;
         }
 
-        /** @param bytes the most memory (KV caches and scratch) this runtime may allocate @return this */
+        /**
+         * Caps the memory (KV caches and scratch buffers) this runtime may allocate; memory-mapped weights
+         * do not count.
+         *
+         * @param bytes the budget in bytes, greater than 0; the default is unlimited
+         * @return this builder
+         */
         public Builder memoryBudgetBytes(long bytes) {
             memoryBudgetBytes = bytes;
             return this;
         }
 
-        /** @param name the device to run on; {@code cpu} is the only one so far @return this */
+        /**
+         * Chooses the device to run on.
+         *
+         * @param name the device name; {@code cpu} is the only one so far, and a blank name makes
+         *     {@link #build()} throw
+         * @return this builder
+         */
         public Builder device(String name) {
             device = name;
             return this;
         }
 
         /**
+         * Chooses between the fast kernels and the plain scalar reference kernels.
+         *
          * @param on whether to use the plain scalar reference kernels instead of the fast ones (for
          *     checking results, never for speed)
          * @return this
@@ -100,7 +132,14 @@ public final class Runtime implements AutoCloseable {
             return this;
         }
 
-        /** @return the runtime, with its worker threads started */
+        /**
+         * Validates the options, finds an engine through {@link java.util.ServiceLoader} and starts its
+         * worker threads.
+         *
+         * @return the runtime, with its worker threads started
+         * @throws IllegalArgumentException when an option is out of range
+         * @throws JinferException when no engine module is on the class path or module path
+         */
         public Runtime build() {
             return new Runtime(new RuntimeConfig(threads, memoryBudgetBytes, device, referenceKernels));
         }

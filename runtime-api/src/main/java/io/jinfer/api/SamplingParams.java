@@ -47,12 +47,21 @@ public record SamplingParams(
         }
     }
 
-    /** @return whether this samples greedily */
+    /**
+     * Tells whether this samples greedily, i.e. always picks the most likely token.
+     *
+     * @return {@code true} when the temperature is 0
+     */
     public boolean isGreedy() {
         return temperature == 0;
     }
 
-    /** @return a builder with llama.cpp's defaults (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05) */
+    /**
+     * Starts building sampling parameters from llama.cpp's defaults: temperature 0.8, top-k 40,
+     * top-p 0.95, min-p 0.05, penalties off, a penalty window of 64 tokens and a fixed seed.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -71,26 +80,79 @@ public record SamplingParams(
 
         private Builder() {}
 
-        /** @param v temperature, 0 for greedy @return this */
+        /**
+         * Sets the temperature that divides the logits; higher values flatten the distribution.
+         *
+         * @param v the temperature, finite and at least 0; 0 means greedy (argmax)
+         * @return this builder
+         */
         public Builder temperature(float v) { temperature = v; return this; }
-        /** @param v top-k, 0 for all @return this */
+        /**
+         * Sets how many of the most likely tokens are kept before drawing.
+         *
+         * @param v the number of tokens kept, at least 0; 0 keeps all
+         * @return this builder
+         */
         public Builder topK(int v) { topK = v; return this; }
-        /** @param v top-p @return this */
+        /**
+         * Sets the nucleus (top-p) threshold: the smallest set of tokens whose total probability reaches it
+         * is kept.
+         *
+         * @param v the probability threshold, in (0, 1]; 1 keeps all
+         * @return this builder
+         */
         public Builder topP(float v) { topP = v; return this; }
-        /** @param v min-p @return this */
+        /**
+         * Sets the min-p threshold: tokens less likely than this fraction of the most likely token are dropped.
+         *
+         * @param v the fraction, in [0, 1]; 0 keeps all
+         * @return this builder
+         */
         public Builder minP(float v) { minP = v; return this; }
-        /** @param v repetition penalty, 1 is off @return this */
+        /**
+         * Sets the repetition penalty: logits of recently seen tokens are divided by it when positive and
+         * multiplied by it when negative.
+         *
+         * @param v the penalty, finite and greater than 0; 1 is off
+         * @return this builder
+         */
         public Builder repetitionPenalty(float v) { repetitionPenalty = v; return this; }
-        /** @param v frequency penalty @return this */
+        /**
+         * Sets the frequency penalty: each recent token's logit is lowered by this times its count in the
+         * penalty window.
+         *
+         * @param v the penalty, finite; 0 is off
+         * @return this builder
+         */
         public Builder frequencyPenalty(float v) { frequencyPenalty = v; return this; }
-        /** @param v presence penalty @return this */
+        /**
+         * Sets the presence penalty: the logit of every token seen in the penalty window is lowered by it once.
+         *
+         * @param v the penalty, finite; 0 is off
+         * @return this builder
+         */
         public Builder presencePenalty(float v) { presencePenalty = v; return this; }
-        /** @param v recent tokens the penalties consider @return this */
+        /**
+         * Sets how many of the most recent tokens the penalties look at.
+         *
+         * @param v the window in tokens, at least 0
+         * @return this builder
+         */
         public Builder penaltyWindow(int v) { penaltyWindow = v; return this; }
-        /** @param v random seed @return this */
+        /**
+         * Sets the seed of the random generator; the same seed and inputs give the same tokens.
+         *
+         * @param v the seed, any value
+         * @return this builder
+         */
         public Builder seed(long v) { seed = v; return this; }
 
-        /** @return the parameters, validated */
+        /**
+         * Builds and validates the parameters.
+         *
+         * @return the sampling parameters
+         * @throws IllegalArgumentException naming the first parameter out of range
+         */
         public SamplingParams build() {
             return new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, frequencyPenalty,
                     presencePenalty, penaltyWindow, seed);

@@ -27,10 +27,19 @@ public interface Session extends AutoCloseable {
      */
     float[][] evaluate(int[] tokens);
 
-    /** @return positions used so far */
+    /**
+     * Returns how many context positions the prompt and generated tokens have filled so far.
+     *
+     * @return positions used so far, from 0 to {@link #contextLength()}
+     */
     int position();
 
-    /** @return positions the context holds */
+    /**
+     * Returns the capacity of this session's KV cache; a request that needs more positions fails with
+     * {@link ContextOverflowException}.
+     *
+     * @return positions the context holds
+     */
     int contextLength();
 
     /** Forgets everything: the next call starts at position 0. */

@@ -22,22 +22,45 @@ public record SessionOptions(int contextLength, QuantFormat kvCacheFormat, int b
         }
     }
 
-    /** @return trained context (capped at 4096), F32 KV cache, batches of 64 */
+    /**
+     * Returns the default options: the model's trained context capped at 4096 positions, an F32 KV
+     * cache and prefill batches of 64 tokens.
+     *
+     * @return the default options
+     */
     public static SessionOptions defaults() {
         return new SessionOptions(0, QuantFormat.F32, 64);
     }
 
-    /** @param n context length @return a copy with that context length */
+    /**
+     * Returns a copy of these options with another context length.
+     *
+     * @param n positions the KV cache holds, at least 0; 0 means the model's trained context, capped at 4096
+     * @return a copy with that context length
+     * @throws IllegalArgumentException when {@code n} is negative
+     */
     public SessionOptions withContextLength(int n) {
         return new SessionOptions(n, kvCacheFormat, batchSize);
     }
 
-    /** @param f KV-cache format @return a copy with that format */
+    /**
+     * Returns a copy of these options with another KV-cache element format.
+     *
+     * @param f {@link QuantFormat#F32} or {@link QuantFormat#F16} (half the memory)
+     * @return a copy with that format
+     * @throws IllegalArgumentException for any other format
+     */
     public SessionOptions withKvCacheFormat(QuantFormat f) {
         return new SessionOptions(contextLength, f, batchSize);
     }
 
-    /** @param n prefill batch size @return a copy with that batch size */
+    /**
+     * Returns a copy of these options with another prefill batch size.
+     *
+     * @param n prompt tokens per forward pass, in [1, 4096]
+     * @return a copy with that batch size
+     * @throws IllegalArgumentException when {@code n} is out of range
+     */
     public SessionOptions withBatchSize(int n) {
         return new SessionOptions(contextLength, kvCacheFormat, n);
     }

@@ -46,25 +46,46 @@ public interface Tokenizer {
      */
     String decode(int[] tokens);
 
-    /** @return a new decoder for streaming: text comes out only as whole characters */
+    /**
+     * Creates a decoder for streaming generated tokens; text comes out only as whole characters.
+     *
+     * @return a new decoder, to be used by one stream (thread) only
+     */
     StreamDecoder newStreamDecoder();
 
-    /** @return number of tokens in the vocabulary */
+    /**
+     * Returns the size of the vocabulary; valid token ids are {@code 0} to {@code vocabularySize() - 1}.
+     *
+     * @return number of tokens in the vocabulary
+     */
     int vocabularySize();
 
-    /** @return the beginning-of-sequence token id, or -1 when there is none */
+    /**
+     * Returns the token the vocabulary puts at the start of a sequence.
+     *
+     * @return the beginning-of-sequence token id, or -1 when there is none
+     */
     int bosToken();
 
-    /** @return the end-of-sequence token id, or -1 when there is none */
+    /**
+     * Returns the token that marks the end of a sequence.
+     *
+     * @return the end-of-sequence token id, or -1 when there is none
+     */
     int eosToken();
 
     /**
+     * Tells whether generating a token ends generation.
+     *
      * @param token a token id
      * @return whether generating this token ends the sequence (EOS, EOT and similar)
      */
     boolean isEndOfGeneration(int token);
 
     /**
+     * Returns a token's raw vocabulary entry, e.g. with SentencePiece's U+2581 in place of spaces; use
+     * {@link #decode(int[])} for display text.
+     *
      * @param token a token id
      * @return the token's text as stored in the vocabulary
      */
@@ -76,12 +97,18 @@ public interface Tokenizer {
      */
     interface StreamDecoder {
         /**
+         * Feeds the next token and returns the text it completes.
+         *
          * @param token the next token
          * @return the text that is complete after this token (possibly empty)
          */
         String accept(int token);
 
-        /** @return whatever is still held back, with broken bytes as U+FFFD */
+        /**
+         * Ends the stream and returns whatever is still held back.
+         *
+         * @return the held-back text, with incomplete UTF-8 bytes as U+FFFD; empty when nothing is held
+         */
         String flush();
     }
 }

@@ -88,12 +88,18 @@ public final class Args {
         return a.length() > 1 && a.charAt(0) == '-' && (Character.isDigit(a.charAt(1)) || a.charAt(1) == '.');
     }
 
-    /** @return the positional arguments in order */
+    /**
+     * Returns the arguments that are neither options nor option values, e.g. a file to read.
+     *
+     * @return the positional arguments in order
+     */
     public List<String> positionals() {
         return positionals;
     }
 
     /**
+     * Tells whether an option or flag appeared on the command line.
+     *
      * @param name an option name
      * @return whether it was given
      */
@@ -102,6 +108,8 @@ public final class Args {
     }
 
     /**
+     * Returns an option's value as typed, without checking it.
+     *
      * @param name an option name
      * @return its value, or {@code null} when absent
      */
@@ -110,6 +118,8 @@ public final class Args {
     }
 
     /**
+     * Returns an option's value as a file path; the path is not checked for existence.
+     *
      * @param name an option name
      * @return its value as a path, or {@code null} when absent
      * @throws UsageException when the value is empty
@@ -126,6 +136,8 @@ public final class Args {
     }
 
     /**
+     * Returns an option's value as an {@code int} within a range, e.g. a thread count.
+     *
      * @param name an option name
      * @param fallback the value when absent
      * @param min smallest allowed value
@@ -151,6 +163,8 @@ public final class Args {
     }
 
     /**
+     * Returns an option's value as a {@code long}, e.g. a seed.
+     *
      * @param name an option name
      * @param fallback the value when absent
      * @return the 64-bit integer value
@@ -169,6 +183,8 @@ public final class Args {
     }
 
     /**
+     * Returns an option's value as a finite {@code float} that satisfies a rule, e.g. a temperature.
+     *
      * @param name an option name
      * @param fallback the value when absent
      * @param ok what a valid value satisfies
@@ -194,6 +210,8 @@ public final class Args {
     }
 
     /**
+     * Returns an option's value, which must be one of a fixed set of words.
+     *
      * @param name an option name
      * @param fallback the value when absent
      * @param choices the allowed values
@@ -212,6 +230,8 @@ public final class Args {
     }
 
     /**
+     * Checks how many positional arguments were given.
+     *
      * @param count how many positional arguments the command takes
      * @param what what they are, for the message
      * @throws UsageException when there is a different number of them

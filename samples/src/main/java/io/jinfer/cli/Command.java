@@ -6,16 +6,32 @@ import java.util.List;
 /** One sub-command of {@code jinfer}. */
 public interface Command {
 
-    /** @return the name typed after {@code jinfer} */
+    /**
+     * Returns the sub-command's name, as typed after {@code jinfer}.
+     *
+     * @return the name typed after {@code jinfer}, e.g. {@code run}
+     */
     String name();
 
-    /** @return the arguments in the synopsis line, e.g. {@code --model FILE [-n N]} */
+    /**
+     * Returns the arguments part of the usage line.
+     *
+     * @return the arguments in the synopsis line, e.g. {@code --model FILE [-n N]}
+     */
     String synopsis();
 
-    /** @return one line that says what the command does */
+    /**
+     * Returns a one-line summary, shown in the usage text and the list of commands.
+     *
+     * @return one line that says what the command does
+     */
     String summary();
 
-    /** @return the options the command accepts, in the order of the usage text */
+    /**
+     * Returns the options the command accepts; any other option is a usage error.
+     *
+     * @return the options the command accepts, in the order of the usage text
+     */
     List<Option> options();
 
     /**
@@ -30,7 +46,11 @@ public interface Command {
      */
     int execute(Args args, PrintStream out, PrintStream err);
 
-    /** @return the usage text: synopsis, summary and one line per option */
+    /**
+     * Builds the usage text printed for {@code --help} and after a usage error.
+     *
+     * @return the usage text: synopsis, summary and one line per option
+     */
     default String usage() {
         StringBuilder sb = new StringBuilder();
         sb.append("usage: jinfer ").append(name()).append(' ').append(synopsis()).append('\n');

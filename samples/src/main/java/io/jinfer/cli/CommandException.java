@@ -4,12 +4,18 @@ package io.jinfer.cli;
 public final class CommandException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message one line that says what went wrong */
+    /**
+     * Creates an exception whose message is shown to the user.
+     *
+     * @param message one line that says what went wrong
+     */
     public CommandException(String message) {
         super(message);
     }
 
     /**
+     * Creates an exception that wraps a lower-level failure, such as an I/O error.
+     *
      * @param message one line that says what went wrong
      * @param cause the underlying failure, shown with {@code --verbose}
      */

@@ -9,8 +9,10 @@ public final class Json {
     private Json() {}
 
     /**
+     * Appends a float as a JSON number, in its shortest round-trip form.
+     *
      * @param sb where to append
-     * @param v a float
+     * @param v a float; NaN and infinities are written as {@code null}
      * @return {@code sb}
      */
     public static StringBuilder number(StringBuilder sb, float v) {
@@ -18,8 +20,10 @@ public final class Json {
     }
 
     /**
+     * Appends a double as a JSON number, in its shortest round-trip form.
+     *
      * @param sb where to append
-     * @param v a double
+     * @param v a double; NaN and infinities are written as {@code null}
      * @return {@code sb}
      */
     public static StringBuilder number(StringBuilder sb, double v) {
@@ -27,6 +31,8 @@ public final class Json {
     }
 
     /**
+     * Appends floats as a JSON array of numbers.
+     *
      * @param sb where to append
      * @param values floats
      * @return {@code sb}
@@ -43,6 +49,8 @@ public final class Json {
     }
 
     /**
+     * Appends doubles as a JSON array of numbers.
+     *
      * @param sb where to append
      * @param values doubles
      * @return {@code sb}
@@ -59,6 +67,8 @@ public final class Json {
     }
 
     /**
+     * Appends integers as a JSON array.
+     *
      * @param sb where to append
      * @param values integers
      * @return {@code sb}
@@ -75,6 +85,8 @@ public final class Json {
     }
 
     /**
+     * Appends a string as a JSON string literal.
+     *
      * @param sb where to append
      * @param s a string
      * @return {@code sb} with the string quoted and escaped

@@ -24,6 +24,8 @@ public final class LogitsCommand implements Command {
     public record Settings(Path model, String prompt, int[] tokens, int threads) {
 
         /**
+         * Checks the options of {@code jinfer logits} and turns them into settings.
+         *
          * @param args the parsed arguments
          * @return the settings, checked
          * @throws UsageException naming the first bad option

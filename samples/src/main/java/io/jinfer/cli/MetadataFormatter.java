@@ -20,6 +20,8 @@ public final class MetadataFormatter {
     private MetadataFormatter() {}
 
     /**
+     * Describes an entry's GGUF type for the {@code inspect} listing.
+     *
      * @param e a metadata entry
      * @return its type as written in the file, e.g. {@code uint32} or {@code array<string>[512]}
      */
@@ -31,6 +33,8 @@ public final class MetadataFormatter {
     }
 
     /**
+     * Formats an entry's value for the {@code inspect} listing; long arrays are shortened.
+     *
      * @param e a metadata entry
      * @return its value on one line
      */

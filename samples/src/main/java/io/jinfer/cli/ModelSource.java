@@ -29,6 +29,8 @@ public final class ModelSource implements AutoCloseable {
     }
 
     /**
+     * Uses a model file the user named on the command line; the file is never deleted.
+     *
      * @param file a model file the user named
      * @return the source
      * @throws CommandException when the file does not exist or is not a regular file
@@ -111,7 +113,12 @@ public final class ModelSource implements AutoCloseable {
         }
     }
 
-    /** @return the cache directory of generated models */
+    /**
+     * Returns the directory generated models are cached in: the system property {@code jinfer.cache.dir}
+     * when set, otherwise {@code ~/.cache/jinfer}.
+     *
+     * @return the cache directory of generated models
+     */
     public static Path cacheDir() {
         String dir = System.getProperty("jinfer.cache.dir");
         return dir != null && !dir.isBlank() ? Path.of(dir)
@@ -133,12 +140,20 @@ public final class ModelSource implements AutoCloseable {
         return format == null ? base : base.withWeightFormat(format);
     }
 
-    /** @return the model file */
+    /**
+     * Returns the model file to load.
+     *
+     * @return the model file
+     */
     public Path path() {
         return path;
     }
 
-    /** @return whether the file is a temporary demo model */
+    /**
+     * Tells whether the file is the temporary demo model, deleted when this source is closed.
+     *
+     * @return whether the file is a temporary demo model
+     */
     public boolean isTemporary() {
         return tempDir != null;
     }

@@ -17,6 +17,8 @@ public record Option(String name, String valueName, String help) {
     }
 
     /**
+     * Declares an option that takes a value, e.g. {@code --model FILE}.
+     *
      * @param name the option
      * @param valueName placeholder of its value
      * @param help one line of help
@@ -27,6 +29,8 @@ public record Option(String name, String valueName, String help) {
     }
 
     /**
+     * Declares a flag, an option without a value, e.g. {@code --verbose}.
+     *
      * @param name the option
      * @param help one line of help
      * @return an option without a value
@@ -35,7 +39,11 @@ public record Option(String name, String valueName, String help) {
         return new Option(name, null, help);
     }
 
-    /** @return whether the option takes a value */
+    /**
+     * Tells whether the option is followed by a value on the command line.
+     *
+     * @return whether the option takes a value
+     */
     public boolean takesValue() {
         return valueName != null;
     }

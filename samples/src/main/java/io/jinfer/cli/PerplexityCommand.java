@@ -35,6 +35,8 @@ public final class PerplexityCommand implements Command {
     public record Settings(Path model, Path file, int contextLength, int threads, int chunks) {
 
         /**
+         * Checks the options of {@code jinfer perplexity} and turns them into settings.
+         *
          * @param args the parsed arguments
          * @return the settings, checked
          * @throws UsageException naming the first bad option

@@ -47,6 +47,8 @@ public final class QuantizeCommand implements Command {
     public record Settings(Path input, Path output, QuantFormat type, int threads) {
 
         /**
+         * Checks the arguments of {@code jinfer quantize} and turns them into settings.
+         *
          * @param args the parsed arguments
          * @return the settings, checked
          * @throws UsageException naming the first bad argument

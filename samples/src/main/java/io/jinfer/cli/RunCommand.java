@@ -34,6 +34,8 @@ public final class RunCommand implements Command {
             int contextLength) {
 
         /**
+         * Checks the options of {@code jinfer run} and turns them into settings.
+         *
          * @param args the parsed arguments
          * @return the settings, every value checked
          * @throws UsageException naming the first bad option

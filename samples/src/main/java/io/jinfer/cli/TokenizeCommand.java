@@ -31,6 +31,8 @@ public final class TokenizeCommand implements Command {
             boolean parseSpecial) {
 
         /**
+         * Checks the options of {@code jinfer tokenize} and turns them into settings.
+         *
          * @param args the parsed arguments
          * @return the settings, checked
          * @throws UsageException naming the first bad option

@@ -4,7 +4,11 @@ package io.jinfer.cli;
 public final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what is wrong, naming the option */
+    /**
+     * Creates an exception whose message is shown to the user, followed by the command's usage.
+     *
+     * @param message what is wrong, naming the option
+     */
     public UsageException(String message) {
         super(message);
     }

@@ -178,48 +178,83 @@ public final class GgufFile implements AutoCloseable {
         return (value + alignment - 1) / alignment * alignment;
     }
 
-    /** @return the path of the file */
+    /**
+     * Returns the path the file was opened from.
+     *
+     * @return the path of the file
+     */
     public Path path() {
         return mapped.path();
     }
 
-    /** @return the GGUF version, 2 or 3 */
+    /**
+     * Returns the format version in the file's header.
+     *
+     * @return the GGUF version, 2 or 3
+     */
     public int version() {
         return version;
     }
 
-    /** @return the metadata */
+    /**
+     * Returns the file's key/value metadata.
+     *
+     * @return the metadata, in file order
+     */
     public GgufMetadata metadata() {
         return metadata;
     }
 
-    /** @return the alignment of tensor data */
+    /**
+     * Returns the alignment of tensor data: {@code general.alignment}, or 32 when the file does not set it.
+     *
+     * @return the alignment of tensor data, in bytes
+     */
     public int alignment() {
         return alignment;
     }
 
-    /** @return absolute byte offset of the data section */
+    /**
+     * Returns where tensor data starts; tensor offsets are relative to it.
+     *
+     * @return absolute byte offset of the data section
+     */
     public long dataOffset() {
         return dataOffset;
     }
 
-    /** @return size of the file in bytes */
+    /**
+     * Returns the size of the mapped file.
+     *
+     * @return size of the file in bytes
+     */
     public long fileSize() {
         return mapped.size();
     }
 
-    /** @return tensor infos in file order */
+    /**
+     * Returns the tensor table: names, formats, shapes and offsets, without touching the data.
+     *
+     * @return tensor infos in file order
+     */
     public List<GgufTensorInfo> tensorInfos() {
         return List.copyOf(tensorInfos.values());
     }
 
-    /** @return tensor views in file order @throws IllegalStateException when the file is closed */
+    /**
+     * Returns zero-copy views of every tensor, backed by the mapping.
+     *
+     * @return tensor views in file order
+     * @throws IllegalStateException when the file is closed
+     */
     public List<TensorView> tensors() {
         ensureOpen();
         return List.copyOf(views.values());
     }
 
     /**
+     * Tells whether the file has a tensor of this name.
+     *
      * @param name a tensor name
      * @return whether the file has it
      */
@@ -228,6 +263,8 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /**
+     * Returns a required tensor as a zero-copy view of the mapped file.
+     *
      * @param name a tensor name
      * @return a zero-copy view of the tensor
      * @throws ModelFormatException when the file has no such tensor
@@ -242,7 +279,11 @@ public final class GgufFile implements AutoCloseable {
         return v;
     }
 
-    /** @return the underlying mapping */
+    /**
+     * Returns the memory mapping, for callers that read raw bytes.
+     *
+     * @return the underlying mapping
+     */
     public MappedFile mapping() {
         return mapped;
     }
@@ -261,7 +302,11 @@ public final class GgufFile implements AutoCloseable {
         mapped.close();
     }
 
-    /** @return whether {@link #close()} was called */
+    /**
+     * Tells whether the file was closed, after which its views can no longer be read.
+     *
+     * @return whether {@link #close()} was called
+     */
     public boolean isClosed() {
         return mapped.isClosed();
     }

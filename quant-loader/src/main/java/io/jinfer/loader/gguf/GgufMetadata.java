@@ -20,13 +20,21 @@ import java.util.Set;
  * value is missing or of the wrong type.
  */
 public final class GgufMetadata {
-    /** A value with the type it had in the file. */
+    /**
+     * A value with the type it had in the file, so writers can reproduce it exactly.
+     *
+     * @param type the value's GGUF type
+     * @param elementType for an {@link GgufValueType#ARRAY}, the type of its elements; {@code null} for scalars
+     * @param value the value, as a Java object of the form described on {@link GgufMetadata}
+     */
     public record Entry(GgufValueType type, GgufValueType elementType, Object value) {}
 
     private final Path file;
     private final Map<String, Entry> entries;
 
     /**
+     * Wraps already-decoded entries; the map is copied, so later changes to it do not show here.
+     *
      * @param file where the metadata came from (for error messages), may be null
      * @param entries the entries in file order
      */
@@ -35,22 +43,38 @@ public final class GgufMetadata {
         this.entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
     }
 
-    /** @return the file the metadata came from, or null */
+    /**
+     * Returns the file the metadata was read from, used in error messages.
+     *
+     * @return the file the metadata came from, or {@code null} for in-memory data
+     */
     public Path file() {
         return file;
     }
 
-    /** @return keys in file order */
+    /**
+     * Returns the keys, in the order the file stores them.
+     *
+     * @return an unmodifiable set of keys in file order
+     */
     public Set<String> keys() {
         return entries.keySet();
     }
 
-    /** @return every entry, in file order */
+    /**
+     * Returns every entry with its GGUF type, in file order.
+     *
+     * @return an unmodifiable map from key to entry, in file order
+     */
     public Map<String, Entry> entries() {
         return entries;
     }
 
-    /** @return key → value, in file order */
+    /**
+     * Returns the values without their GGUF types, e.g. for {@link io.jinfer.api.Model#metadata()}.
+     *
+     * @return an unmodifiable map from key to value, in file order
+     */
     public Map<String, Object> asMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         entries.forEach((k, e) -> m.put(k, e.value()));
@@ -58,6 +82,8 @@ public final class GgufMetadata {
     }
 
     /**
+     * Tells whether a key is present, whatever its type.
+     *
      * @param key a key
      * @return whether the file has it
      */
@@ -66,6 +92,8 @@ public final class GgufMetadata {
     }
 
     /**
+     * Looks a value up without checking its type.
+     *
      * @param key a key
      * @return the raw value, or empty
      */
@@ -94,22 +122,42 @@ public final class GgufMetadata {
         return v == null ? "nothing" : v.getClass().getSimpleName();
     }
 
-    /** @param key a key @return its string value @throws ModelFormatException when missing or not a string */
+    /**
+     * Reads a required string value.
+     *
+     * @param key a metadata key, e.g. {@code general.architecture}
+     * @return its string value
+     * @throws ModelFormatException when the key is missing or its value is not a string
+     */
     public String getString(String key) {
         return typed(key, require(key), String.class, "a string");
     }
 
-    /** @param key a key @return its string value, if present */
+    /**
+     * Reads an optional string value.
+     *
+     * @param key a metadata key
+     * @return its string value, or empty when the key is absent
+     * @throws ModelFormatException when the key is present but its value is not a string
+     */
     public Optional<String> findString(String key) {
         return has(key) ? Optional.of(getString(key)) : Optional.empty();
     }
 
-    /** @param key a key @return its integer value @throws ModelFormatException when missing or not an integer */
+    /**
+     * Reads a required integer value of any GGUF integer type.
+     *
+     * @param key a metadata key
+     * @return its integer value (UINT64 as raw bits)
+     * @throws ModelFormatException when the key is missing or its value is not an integer
+     */
     public long getLong(String key) {
         return typed(key, require(key), Long.class, "an integer");
     }
 
     /**
+     * Reads a required integer value that must fit an {@code int}, such as a dimension or count.
+     *
      * @param key a key
      * @return its integer value as an int
      * @throws ModelFormatException when missing, not an integer, or out of int range
@@ -122,12 +170,25 @@ public final class GgufMetadata {
         return (int) v;
     }
 
-    /** @param key a key @param fallback used when absent @return the int value or the fallback */
+    /**
+     * Reads an optional integer value that must fit an {@code int}.
+     *
+     * @param key a metadata key
+     * @param fallback the value to return when the key is absent
+     * @return the int value, or {@code fallback} when the key is absent
+     * @throws ModelFormatException when the key is present but not an integer or out of {@code int} range
+     */
     public int getInt(String key, int fallback) {
         return has(key) ? getInt(key) : fallback;
     }
 
-    /** @param key a key @return its numeric value @throws ModelFormatException when missing or not a number */
+    /**
+     * Reads a required number; integers are accepted and widened.
+     *
+     * @param key a metadata key, e.g. {@code llama.rope.freq_base}
+     * @return its numeric value
+     * @throws ModelFormatException when the key is missing or its value is not a number
+     */
     public double getDouble(String key) {
         Object v = require(key);
         if (v instanceof Long l) {
@@ -136,17 +197,37 @@ public final class GgufMetadata {
         return typed(key, v, Double.class, "a number");
     }
 
-    /** @param key a key @param fallback used when absent @return the numeric value or the fallback */
+    /**
+     * Reads an optional number; integers are accepted and widened.
+     *
+     * @param key a metadata key
+     * @param fallback the value to return when the key is absent
+     * @return the numeric value, or {@code fallback} when the key is absent
+     * @throws ModelFormatException when the key is present but its value is not a number
+     */
     public double getDouble(String key, double fallback) {
         return has(key) ? getDouble(key) : fallback;
     }
 
-    /** @param key a key @param fallback used when absent @return the boolean value or the fallback */
+    /**
+     * Reads an optional boolean value.
+     *
+     * @param key a metadata key
+     * @param fallback the value to return when the key is absent
+     * @return the boolean value, or {@code fallback} when the key is absent
+     * @throws ModelFormatException when the key is present but its value is not a bool
+     */
     public boolean getBoolean(String key, boolean fallback) {
         return has(key) ? typed(key, require(key), Boolean.class, "a bool") : fallback;
     }
 
-    /** @param key a key @return its array of strings @throws ModelFormatException when missing or not one */
+    /**
+     * Reads a required array of strings, such as the vocabulary's token texts.
+     *
+     * @param key a metadata key, e.g. {@code tokenizer.ggml.tokens}
+     * @return its strings, as stored (not copied)
+     * @throws ModelFormatException when the key is missing or its value is not an array of strings
+     */
     public List<String> getStringArray(String key) {
         Entry e = entries.get(key);
         if (e == null) {
@@ -161,12 +242,24 @@ public final class GgufMetadata {
         return list;
     }
 
-    /** @param key a key @return its FLOAT32 array @throws ModelFormatException when missing or not one */
+    /**
+     * Reads a required FLOAT32 array, such as token scores.
+     *
+     * @param key a metadata key, e.g. {@code tokenizer.ggml.scores}
+     * @return its values, as stored (not copied)
+     * @throws ModelFormatException when the key is missing or its value is not a FLOAT32 array
+     */
     public float[] getFloatArray(String key) {
         return typed(key, require(key), float[].class, "an array of float32");
     }
 
-    /** @param key a key @return its integer array @throws ModelFormatException when missing or not one */
+    /**
+     * Reads a required array of integers of any GGUF integer type, such as token types.
+     *
+     * @param key a metadata key, e.g. {@code tokenizer.ggml.token_type}
+     * @return its values widened to {@code long}, as stored (not copied)
+     * @throws ModelFormatException when the key is missing or its value is not an integer array
+     */
     public long[] getLongArray(String key) {
         return typed(key, require(key), long[].class, "an array of integers");
     }

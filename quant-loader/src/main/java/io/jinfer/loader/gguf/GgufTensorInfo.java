@@ -18,12 +18,21 @@ public record GgufTensorInfo(String name, QuantFormat format, long[] shape, long
         shape = shape.clone();
     }
 
+    /**
+     * Returns a copy of the dimensions, so callers cannot change the table.
+     *
+     * @return the dimensions, fastest-varying first
+     */
     @Override
     public long[] shape() {
         return shape.clone();
     }
 
-    /** @return total number of values */
+    /**
+     * Returns the number of values in the tensor: the product of all dimensions.
+     *
+     * @return total number of values
+     */
     public long elementCount() {
         long n = 1;
         for (long d : shape) {

@@ -35,12 +35,18 @@ public enum GgufValueType {
         this.minBytes = minBytes;
     }
 
-    /** @return the fewest bytes one value of this type takes in a file */
+    /**
+     * Returns the smallest encoded size of one value; used to reject counts that cannot fit the file.
+     *
+     * @return the fewest bytes one value of this type takes in a file
+     */
     public int minBytes() {
         return minBytes;
     }
 
     /**
+     * Maps a value-type number read from a file to its type.
+     *
      * @param id the number in the file
      * @return the type, or null when the number is not a GGUF value type
      */

@@ -85,6 +85,8 @@ public final class GgufWriter {
     public GgufWriter() {}
 
     /**
+     * Sets the GGUF version number written in the header (default 3).
+     *
      * @param version 2 or 3 (the two differ only in the number; both are little-endian with 64-bit counts)
      * @return this
      */
@@ -106,62 +108,146 @@ public final class GgufWriter {
         return putUint32(ALIGNMENT_KEY, alignment);
     }
 
-    /** @param key key @param v value in [0, 255] @return this */
+    /**
+     * Adds a UINT8 entry, an unsigned 8-bit integer.
+     *
+     * @param key a key not yet added
+     * @param v the value, in [0, 255]
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit UINT8
+     */
     public GgufWriter putUint8(String key, int v) {
         return put(key, GgufValueType.UINT8, (long) v);
     }
 
-    /** @param key key @param v value @return this */
+    /**
+     * Adds an INT8 entry, a signed 8-bit integer.
+     *
+     * @param key a key not yet added
+     * @param v the value, in [-128, 127]
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit INT8
+     */
     public GgufWriter putInt8(String key, int v) {
         return put(key, GgufValueType.INT8, (long) v);
     }
 
-    /** @param key key @param v value in [0, 65535] @return this */
+    /**
+     * Adds a UINT16 entry, an unsigned 16-bit integer.
+     *
+     * @param key a key not yet added
+     * @param v the value, in [0, 65535]
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit UINT16
+     */
     public GgufWriter putUint16(String key, int v) {
         return put(key, GgufValueType.UINT16, (long) v);
     }
 
-    /** @param key key @param v value @return this */
+    /**
+     * Adds an INT16 entry, a signed 16-bit integer.
+     *
+     * @param key a key not yet added
+     * @param v the value, in [-32768, 32767]
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit INT16
+     */
     public GgufWriter putInt16(String key, int v) {
         return put(key, GgufValueType.INT16, (long) v);
     }
 
-    /** @param key key @param v value in [0, 2^32) @return this */
+    /**
+     * Adds a UINT32 entry, an unsigned 32-bit integer.
+     *
+     * @param key a key not yet added
+     * @param v the value, in [0, 2^32)
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit UINT32
+     */
     public GgufWriter putUint32(String key, long v) {
         return put(key, GgufValueType.UINT32, v);
     }
 
-    /** @param key key @param v value @return this */
+    /**
+     * Adds an INT32 entry, a signed 32-bit integer.
+     *
+     * @param key a key not yet added
+     * @param v the value, any {@code int}
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit INT32
+     */
     public GgufWriter putInt32(String key, int v) {
         return put(key, GgufValueType.INT32, (long) v);
     }
 
-    /** @param key key @param rawBits the unsigned value's 64 bits @return this */
+    /**
+     * Adds a UINT64 entry, an unsigned 64-bit integer.
+     *
+     * @param key a key not yet added
+     * @param rawBits the unsigned value's 64 bits, so negative {@code long}s stand for values of 2^63 and above
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit UINT64
+     */
     public GgufWriter putUint64(String key, long rawBits) {
         return put(key, GgufValueType.UINT64, rawBits);
     }
 
-    /** @param key key @param v value @return this */
+    /**
+     * Adds an INT64 entry, a signed 64-bit integer.
+     *
+     * @param key a key not yet added
+     * @param v the value, any {@code long}
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit INT64
+     */
     public GgufWriter putInt64(String key, long v) {
         return put(key, GgufValueType.INT64, v);
     }
 
-    /** @param key key @param v value @return this */
+    /**
+     * Adds a FLOAT32 entry, a 32-bit float.
+     *
+     * @param key a key not yet added
+     * @param v the value
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit FLOAT32
+     */
     public GgufWriter putFloat32(String key, float v) {
         return put(key, GgufValueType.FLOAT32, (double) v);
     }
 
-    /** @param key key @param v value @return this */
+    /**
+     * Adds a FLOAT64 entry, a 64-bit float.
+     *
+     * @param key a key not yet added
+     * @param v the value
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit FLOAT64
+     */
     public GgufWriter putFloat64(String key, double v) {
         return put(key, GgufValueType.FLOAT64, v);
     }
 
-    /** @param key key @param v value @return this */
+    /**
+     * Adds a BOOL entry, a boolean.
+     *
+     * @param key a key not yet added
+     * @param v the value
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit BOOL
+     */
     public GgufWriter putBool(String key, boolean v) {
         return put(key, GgufValueType.BOOL, v);
     }
 
-    /** @param key key @param v value @return this */
+    /**
+     * Adds a STRING entry, a UTF-8 string.
+     *
+     * @param key a key not yet added
+     * @param v the value, not {@code null}
+     * @return this writer
+     * @throws IllegalArgumentException when the key is taken or the value does not fit STRING
+     */
     public GgufWriter putString(String key, String v) {
         return put(key, GgufValueType.STRING, v);
     }

@@ -14,6 +14,9 @@ public final class LlamaFileType {
     private LlamaFileType() {}
 
     /**
+     * Maps the weight format to the {@code general.file_type} value llama-quantize writes, so output
+     * files carry the same metadata.
+     *
      * @param weights the format of every 2-D tensor
      * @return the {@code llama_ftype} number llama-quantize writes for it
      * @throws IllegalArgumentException for a format llama.cpp has no file type for

@@ -54,17 +54,28 @@ public final class ModelQuantizer {
 
     private final ModelQuantizerOptions options;
 
-    /** @param options the target format, threads and listener */
+    /**
+     * Creates a quantizer; it keeps no state between runs, so one instance can convert many files.
+     *
+     * @param options the target format, threads and listener
+     * @throws NullPointerException when {@code options} is {@code null}
+     */
     public ModelQuantizer(ModelQuantizerOptions options) {
         this.options = Objects.requireNonNull(options, "options");
     }
 
-    /** @return the names of {@link #TARGETS} as typed on a command line ({@code q4_k}, {@code f16}, …) */
+    /**
+     * Lists the accepted target formats by their command-line names, for usage and error messages.
+     *
+     * @return the names of {@link #TARGETS} as typed on a command line ({@code q4_k}, {@code f16}, …)
+     */
     public static List<String> targetNames() {
         return TARGETS.stream().map(ModelQuantizer::targetName).toList();
     }
 
     /**
+     * Returns the name a format is given on the command line.
+     *
      * @param format a format
      * @return its name in lower case, as llama.cpp prints it
      */
@@ -73,6 +84,8 @@ public final class ModelQuantizer {
     }
 
     /**
+     * Parses a command-line target name.
+     *
      * @param name a target name, in any case ({@code q4_k}, {@code Q8_0})
      * @return the format
      * @throws IllegalArgumentException when it names none of {@link #TARGETS}

@@ -9,12 +9,18 @@ import io.jinfer.api.JinferException;
 public final class ModelQuantizerException extends JinferException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what is wrong, naming the file or tensor */
+    /**
+     * Creates an exception with a message only.
+     *
+     * @param message what is wrong, naming the file or tensor
+     */
     public ModelQuantizerException(String message) {
         super(message);
     }
 
     /**
+     * Creates an exception that wraps a lower-level failure, such as an I/O error.
+     *
      * @param message what is wrong
      * @param cause the underlying failure
      */

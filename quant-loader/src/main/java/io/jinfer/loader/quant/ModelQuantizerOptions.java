@@ -34,6 +34,9 @@ public record ModelQuantizerOptions(QuantFormat target, int threads, ModelQuanti
     }
 
     /**
+     * Starts building options for converting a model's weight matrices to {@code target}; the target is
+     * checked by {@link Builder#build()}.
+     *
      * @param target the format of the weight matrices
      * @return a builder with one thread per available processor and no listener
      */
@@ -51,19 +54,32 @@ public record ModelQuantizerOptions(QuantFormat target, int threads, ModelQuanti
             this.target = target;
         }
 
-        /** @param n threads that convert rows @return this */
+        /**
+         * Sets how many threads convert rows; the output is the same for every count.
+         *
+         * @param n threads, from 1 to {@link #MAX_THREADS}; other values make {@link #build()} throw
+         * @return this builder
+         */
         public Builder threads(int n) {
             this.threads = n;
             return this;
         }
 
-        /** @param l told about progress @return this */
+        /**
+         * Sets who is told about progress; the listener is called on the thread that runs the quantizer.
+         *
+         * @param l the listener, not {@code null}; {@link ModelQuantizerListener#NONE} ignores everything
+         * @return this builder
+         * @throws NullPointerException when {@code l} is {@code null}
+         */
         public Builder listener(ModelQuantizerListener l) {
             this.listener = Objects.requireNonNull(l, "listener");
             return this;
         }
 
         /**
+         * Builds and checks the options.
+         *
          * @return the options
          * @throws IllegalArgumentException when a value is out of range
          */

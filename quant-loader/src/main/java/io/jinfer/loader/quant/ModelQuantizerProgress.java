@@ -14,12 +14,20 @@ package io.jinfer.loader.quant;
 public record ModelQuantizerProgress(int tensor, int tensorCount, String tensorName, long bytesRead,
         long bytesTotal, long bytesWritten, long nanos) {
 
-    /** @return the share of input data processed, from 0 to 1 */
+    /**
+     * Returns how far the run is, by input bytes.
+     *
+     * @return the share of input data processed, from 0 to 1 (1 when there is no data)
+     */
     public double fraction() {
         return bytesTotal == 0 ? 1 : (double) bytesRead / bytesTotal;
     }
 
-    /** @return input data processed per second, in MB (10^6 bytes) */
+    /**
+     * Returns the average input throughput since the run started.
+     *
+     * @return input data processed per second, in MB (10^6 bytes); 0 before any time has passed
+     */
     public double megabytesPerSecond() {
         return nanos == 0 ? 0 : bytesRead / 1e6 / (nanos / 1e9);
     }

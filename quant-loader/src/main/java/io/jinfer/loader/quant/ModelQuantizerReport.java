@@ -44,17 +44,28 @@ public record ModelQuantizerReport(Path input, Path output, QuantFormat target, 
     public record ErrorStats(String label, QuantFormat format, int tensors, long values, double sumSquaredError,
             double sumSquaredValues, double maxAbsError) {
 
-        /** @return the root mean square error, 0 when nothing was compared */
+        /**
+         * Returns the root mean square of the conversion error, in the units of the weights.
+         *
+         * @return the root mean square error, 0 when nothing was compared
+         */
         public double rmse() {
             return values == 0 ? 0 : Math.sqrt(sumSquaredError / values);
         }
 
-        /** @return the RMSE divided by the root mean square of the original values (0 for all-zero weights) */
+        /**
+         * Returns the error relative to the size of the weights, comparable across tensors of different scale.
+         *
+         * @return the RMSE divided by the root mean square of the original values (0 for all-zero weights)
+         */
         public double relativeRmse() {
             return sumSquaredValues == 0 ? 0 : Math.sqrt(sumSquaredError / sumSquaredValues);
         }
 
         /**
+         * Merges two statistics, e.g. to sum a tensor kind over every layer; the format is kept only when
+         * both agree.
+         *
          * @param label the label of the sum
          * @param other more values
          * @return these and the other's values together
@@ -88,12 +99,21 @@ public record ModelQuantizerReport(Path input, Path output, QuantFormat target, 
             shape = shape.clone();
         }
 
+        /**
+         * Returns a copy of the dimensions, so callers cannot change the report.
+         *
+         * @return the dimensions, fastest-varying first
+         */
         @Override
         public long[] shape() {
             return shape.clone();
         }
 
-        /** @return the name without its layer prefix {@code blk.N.}, so that every layer's copy shares it */
+        /**
+         * Returns the tensor's kind, used to group every layer's copy of a tensor in reports.
+         *
+         * @return the name without its layer prefix {@code blk.N.}, so that every layer's copy shares it
+         */
         public String kind() {
             int layer = LlamaTensorOrder.layer(name);
             if (layer < 0) {
@@ -122,7 +142,11 @@ public record ModelQuantizerReport(Path input, Path output, QuantFormat target, 
         }
     }
 
-    /** @return the error over every converted tensor */
+    /**
+     * Sums the error over the whole model.
+     *
+     * @return the error over every converted tensor, labelled {@code all}
+     */
     public ErrorStats total() {
         ErrorStats sum = new ErrorStats("all", target, 0, 0, 0, 0, 0);
         for (TensorStats t : tensors) {
@@ -134,6 +158,8 @@ public record ModelQuantizerReport(Path input, Path output, QuantFormat target, 
     }
 
     /**
+     * Groups the error by tensor kind and written format, for a per-kind summary table.
+     *
      * @return the error per tensor kind and format written ({@code attn_q.weight} of every layer
      *     together), in the order the kinds first appear; copied tensors are left out
      */
@@ -151,7 +177,12 @@ public record ModelQuantizerReport(Path input, Path output, QuantFormat target, 
         return List.copyOf(groups.values());
     }
 
-    /** @return the tensors written in a fallback format instead of the target */
+    /**
+     * Lists the tensors whose rows did not split into whole blocks of the target format, so another
+     * format was written instead.
+     *
+     * @return the tensors written in a fallback format instead of the target
+     */
     public List<TensorStats> fallbacks() {
         List<TensorStats> list = new ArrayList<>();
         for (TensorStats t : tensors) {

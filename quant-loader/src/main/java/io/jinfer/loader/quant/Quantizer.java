@@ -24,6 +24,8 @@ public final class Quantizer {
     private Quantizer() {}
 
     /**
+     * Tells whether rows can be encoded in a format.
+     *
      * @param format a format
      * @return whether {@link #quantizeRow} can write it
      */
@@ -31,7 +33,11 @@ public final class Quantizer {
         return SUPPORTED.contains(format);
     }
 
-    /** @return the formats {@link #quantizeRow} can write */
+    /**
+     * Lists the formats rows can be encoded in.
+     *
+     * @return the formats {@link #quantizeRow} can write
+     */
     public static Set<QuantFormat> supportedFormats() {
         return Set.copyOf(SUPPORTED);
     }

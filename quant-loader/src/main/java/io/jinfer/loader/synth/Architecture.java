@@ -22,22 +22,36 @@ public enum Architecture {
         this.qkNorm = qkNorm;
     }
 
-    /** @return the value of {@code general.architecture} and the prefix of its metadata keys */
+    /**
+     * Returns the name GGUF files use for this architecture.
+     *
+     * @return the value of {@code general.architecture} and the prefix of its metadata keys
+     */
     public String ggufName() {
         return ggufName;
     }
 
-    /** @return whether the Q, K and V projections have biases */
+    /**
+     * Tells whether the attention projections carry biases (Qwen2 does).
+     *
+     * @return whether the Q, K and V projections have biases
+     */
     public boolean hasQkvBias() {
         return qkvBias;
     }
 
-    /** @return whether Q and K are RMS-normalised per head before rope */
+    /**
+     * Tells whether queries and keys are normalised per head (Qwen3 does).
+     *
+     * @return whether Q and K are RMS-normalised per head before rope
+     */
     public boolean hasQkNorm() {
         return qkNorm;
     }
 
     /**
+     * Finds the architecture a GGUF file names.
+     *
      * @param name a {@code general.architecture} value such as "llama"
      * @return the architecture
      * @throws IllegalArgumentException when the generator does not know it

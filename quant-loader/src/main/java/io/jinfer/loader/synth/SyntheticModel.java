@@ -98,46 +98,84 @@ public record SyntheticModel(Architecture architecture, int dim, int layers, int
                 QuantFormat.Q4_0, 1);
     }
 
-    /** @return the width of one attention head */
+    /**
+     * Returns the width of one attention head, {@code dim / heads}.
+     *
+     * @return the width of one attention head
+     */
     public int headDim() {
         return dim / heads;
     }
 
-    /** @return the width of the K and V projections */
+    /**
+     * Returns the output width of the K and V projections, {@code kvHeads * headDim()}.
+     *
+     * @return the width of the K and V projections
+     */
     public int kvDim() {
         return kvHeads * headDim();
     }
 
-    /** @return the value written to {@code general.name} */
+    /**
+     * Returns a name that states the architecture and size, written to the file's metadata.
+     *
+     * @return the value written to {@code general.name}
+     */
     public String name() {
         return "jinfer-synth-" + architecture.ggufName() + "-" + dim + "x" + layers;
     }
 
-    /** @param format the weight format @return a copy with that format */
+    /**
+     * Returns a copy of this spec that stores its 2-D tensors in another format.
+     *
+     * @param format the weight format; it must be one the quantizer writes and whose block size divides
+     *     {@code dim} and {@code ffn}
+     * @return a copy with that format
+     * @throws IllegalArgumentException when the format is unsupported or does not fit the shapes
+     */
     public SyntheticModel withWeightFormat(QuantFormat format) {
         return new SyntheticModel(architecture, dim, layers, heads, kvHeads, ffn, vocab, context, ropeBase,
                 tiedEmbeddings, format, seed);
     }
 
-    /** @param newSeed the seed @return a copy with that seed */
+    /**
+     * Returns a copy of this spec with other weight values.
+     *
+     * @param newSeed the seed, any value
+     * @return a copy with that seed
+     */
     public SyntheticModel withSeed(long newSeed) {
         return new SyntheticModel(architecture, dim, layers, heads, kvHeads, ffn, vocab, context, ropeBase,
                 tiedEmbeddings, weightFormat, newSeed);
     }
 
-    /** @param arch the architecture @return a copy with that architecture */
+    /**
+     * Returns a copy of this spec for another architecture, with the tensors and metadata that architecture needs.
+     *
+     * @param arch the architecture
+     * @return a copy with that architecture
+     */
     public SyntheticModel withArchitecture(Architecture arch) {
         return new SyntheticModel(arch, dim, layers, heads, kvHeads, ffn, vocab, context, ropeBase,
                 tiedEmbeddings, weightFormat, seed);
     }
 
-    /** @param tied whether to tie the output projection to the embeddings @return a copy */
+    /**
+     * Returns a copy of this spec with or without a separate output projection.
+     *
+     * @param tied {@code true} to reuse {@code token_embd.weight} as the output projection
+     * @return a copy with that setting
+     */
     public SyntheticModel withTiedEmbeddings(boolean tied) {
         return new SyntheticModel(architecture, dim, layers, heads, kvHeads, ffn, vocab, context, ropeBase,
                 tied, weightFormat, seed);
     }
 
-    /** @return the number of weights in the file */
+    /**
+     * Counts the weights the file holds, including norms, biases and embeddings.
+     *
+     * @return the number of weights in the file
+     */
     public long parameterCount() {
         long perLayer = 2L * dim + (long) dim * dim * 2 + 2L * dim * kvDim() + 3L * dim * ffn;
         if (architecture.hasQkvBias()) {

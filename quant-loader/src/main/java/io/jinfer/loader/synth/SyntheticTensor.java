@@ -41,17 +41,32 @@ public record SyntheticTensor(String name, long[] shape, QuantFormat format, Kin
         }
     }
 
+    /**
+     * Returns a copy of the dimensions, so callers cannot change the tensor.
+     *
+     * @return the dimensions, fastest-varying first
+     */
     @Override
     public long[] shape() {
         return shape.clone();
     }
 
-    /** @return values per row (the first dimension) */
+    /**
+     * Returns the length of one row, the first dimension.
+     *
+     * @return values per row
+     * @throws ArithmeticException when it does not fit an {@code int}
+     */
     public int rowLength() {
         return Math.toIntExact(shape[0]);
     }
 
-    /** @return number of rows (1 for a vector) */
+    /**
+     * Returns the number of rows: the second dimension, or 1 for a vector.
+     *
+     * @return number of rows
+     * @throws ArithmeticException when it does not fit an {@code int}
+     */
     public int rows() {
         return shape.length == 1 ? 1 : Math.toIntExact(shape[1]);
     }

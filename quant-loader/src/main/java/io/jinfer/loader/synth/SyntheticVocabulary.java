@@ -65,7 +65,11 @@ public record SyntheticVocabulary(List<String> tokens, float[] scores, int[] typ
         }
     }
 
-    /** @return the number of tokens */
+    /**
+     * Returns the number of tokens in the vocabulary.
+     *
+     * @return the number of tokens
+     */
     public int size() {
         return tokens.size();
     }

@@ -20,6 +20,8 @@ public enum TokenType {
     private static final TokenType[] BY_CODE = values();
 
     /**
+     * Maps a {@code tokenizer.ggml.token_type} code to its type.
+     *
      * @param code the GGUF code
      * @return the type, or {@code null} when the code is not one of 0..6
      */

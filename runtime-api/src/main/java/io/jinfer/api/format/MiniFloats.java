@@ -27,6 +27,9 @@ public final class MiniFloats {
     }
 
     /**
+     * Decodes an E2M1 (4-bit float) code: sign bit 3, exponent bits 2..1, mantissa bit 0. Bits above
+     * the low four are ignored.
+     *
      * @param code a 4-bit E2M1 code, 0..15
      * @return the value it encodes: 0, ±0.5, ±1, ±1.5, ±2, ±3, ±4 or ±6 (code 8 is -0 and reads as 0)
      */
@@ -68,6 +71,9 @@ public final class MiniFloats {
     }
 
     /**
+     * Decodes a UE4M3 scale and halves it, so that it can multiply the doubled values of
+     * {@link #e2m1Doubled(int)} directly. Bits above the low eight are ignored.
+     *
      * @param code an 8-bit UE4M3 code
      * @return half of {@link #ue4m3(int)}, exact: the scale ggml multiplies doubled E2M1 values by
      */

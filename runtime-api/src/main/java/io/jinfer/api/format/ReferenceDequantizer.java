@@ -77,6 +77,8 @@ public final class ReferenceDequantizer {
     }
 
     /**
+     * Widens a bfloat16 value to a float by putting its 16 bits in the high half.
+     *
      * @param bits a bfloat16 value
      * @return it as a float (exact)
      */

@@ -10,13 +10,25 @@ import java.util.List;
  */
 public interface Backend {
 
-    /** @return the short name users select it by, e.g. {@code cpu} */
+    /**
+     * Returns the name that identifies this backend.
+     *
+     * @return the short name users select it by, e.g. {@code cpu}
+     */
     String name();
 
-    /** @return {@code null} when the backend can run here; otherwise why not, in words */
+    /**
+     * Tells whether this backend can run on this machine, e.g. whether its native library or device was found.
+     *
+     * @return {@code null} when the backend can run here; otherwise why not, in words
+     */
     String unavailableReason();
 
-    /** @return the devices this backend found (empty when unavailable) */
+    /**
+     * Lists the devices this backend can compute on.
+     *
+     * @return the devices this backend found (empty when unavailable)
+     */
     List<DeviceInfo> devices();
 
     /**

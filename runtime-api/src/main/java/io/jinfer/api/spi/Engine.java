@@ -6,12 +6,19 @@ import java.nio.file.Path;
 /** What a {@link io.jinfer.api.Runtime} delegates to. */
 public interface Engine extends AutoCloseable {
     /**
+     * Loads a model file, memory-mapping its weights.
+     *
      * @param file a model file
      * @return the loaded model
+     * @throws io.jinfer.api.ModelFormatException when the file is malformed or unsupported
      */
     Model load(Path file);
 
-    /** @return which backend and kernels run the models */
+    /**
+     * Describes the backend and kernels this engine runs models with, for logs and benchmarks.
+     *
+     * @return which backend and kernels run the models
+     */
     String backendDescription();
 
     @Override

@@ -11,7 +11,11 @@ package io.jinfer.api.spi;
  */
 public interface Kernels extends AutoCloseable {
 
-    /** @return a short description, e.g. {@code "vector (256-bit), 2 threads"} */
+    /**
+     * Describes this kernel set for logs and benchmark reports.
+     *
+     * @return a short description, e.g. {@code "vector (256-bit), 2 threads"}
+     */
     String description();
 
     /**

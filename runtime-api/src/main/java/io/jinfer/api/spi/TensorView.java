@@ -26,9 +26,14 @@ public record TensorView(String name, QuantFormat format, long[] shape, MemorySe
     }
 
     /**
+     * Computes how many bytes a tensor of this format and shape occupies: the bytes of one row times the
+     * number of rows.
+     *
      * @param format element format
      * @param shape dimensions, fastest-varying first
      * @return bytes needed
+     * @throws IllegalArgumentException when {@code shape[0]} is not a whole number of the format's blocks
+     * @throws ArithmeticException when the size overflows a {@code long}
      */
     public static long bytesFor(QuantFormat format, long[] shape) {
         long rows = 1;
@@ -38,17 +43,32 @@ public record TensorView(String name, QuantFormat format, long[] shape, MemorySe
         return Math.multiplyExact(rows, format.rowBytes(shape.length == 0 ? 1 : shape[0]));
     }
 
+    /**
+     * Returns a copy of the dimensions, so callers cannot change the view.
+     *
+     * @return the dimensions, fastest-varying first
+     */
     @Override
     public long[] shape() {
         return shape.clone();
     }
 
-    /** @return values per row ({@code shape[0]}) */
+    /**
+     * Returns the length of one row, the fastest-varying dimension.
+     *
+     * @return values per row ({@code shape[0]})
+     * @throws ArithmeticException when it does not fit an {@code int}
+     */
     public int columns() {
         return Math.toIntExact(shape[0]);
     }
 
-    /** @return the number of rows (product of all dimensions but the first) */
+    /**
+     * Returns the number of rows: the product of every dimension but the first.
+     *
+     * @return the number of rows
+     * @throws ArithmeticException when it does not fit an {@code int}
+     */
     public int rows() {
         long rows = 1;
         for (int i = 1; i < shape.length; i++) {
@@ -57,12 +77,20 @@ public record TensorView(String name, QuantFormat format, long[] shape, MemorySe
         return Math.toIntExact(rows);
     }
 
-    /** @return bytes per row */
+    /**
+     * Returns the storage size of one row in this tensor's format.
+     *
+     * @return bytes per row
+     */
     public long rowBytes() {
         return format.rowBytes(shape[0]);
     }
 
-    /** @return total number of values */
+    /**
+     * Returns the number of values in the tensor: the product of all dimensions.
+     *
+     * @return total number of values
+     */
     public long elementCount() {
         long n = 1;
         for (long d : shape) {
