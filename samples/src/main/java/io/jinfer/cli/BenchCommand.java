@@ -25,6 +25,9 @@ import java.util.SplittableRandom;
  * the same file and thread count, side by side.
  */
 public final class BenchCommand implements Command {
+    /** Creates the command; it keeps no state between runs. */
+    public BenchCommand() {}
+
     /** Formats {@code --format} accepts: those jinfer computes with. */
     public static final List<String> FORMATS = Arrays.stream(QuantFormat.values())
             .filter(QuantFormat::isSupported)

@@ -14,6 +14,9 @@ import java.util.stream.Collectors;
 
 /** {@code jinfer inspect}: prints a GGUF file's version, metadata and tensor table. */
 public final class InspectCommand implements Command {
+    /** Creates the command; it keeps no state between runs. */
+    public InspectCommand() {}
+
 
     @Override
     public String name() {

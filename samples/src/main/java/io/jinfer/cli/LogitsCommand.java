@@ -10,6 +10,9 @@ import java.util.List;
 
 /** {@code jinfer logits}: the full logits after each position of a prompt, as one JSON object. */
 public final class LogitsCommand implements Command {
+    /** Creates the command; it keeps no state between runs. */
+    public LogitsCommand() {}
+
     /** Positions of a session's default context. */
     private static final int DEFAULT_CONTEXT = 4096;
 

@@ -19,6 +19,9 @@ import java.util.Locale;
  * chunk as {@code [1]12.3456,[2]...} on one line, then {@code Final estimate: PPL = X +/- Y}.
  */
 public final class PerplexityCommand implements Command {
+    /** Creates the command; it keeps no state between runs. */
+    public PerplexityCommand() {}
+
     /** Largest {@code --ctx} accepted on the command line (the session checks its own limit too). */
     static final int MAX_CONTEXT = 1 << 20;
 

@@ -13,6 +13,9 @@ import java.util.List;
 
 /** {@code jinfer run}: generates text from a prompt, streaming it to standard output. */
 public final class RunCommand implements Command {
+    /** Creates the command; it keeps no state between runs. */
+    public RunCommand() {}
+
     /** The prompt when none is given. */
     public static final String DEFAULT_PROMPT = "Once upon a time";
     /** Tokens generated when {@code -n} is not given. */

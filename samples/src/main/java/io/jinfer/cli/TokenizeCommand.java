@@ -16,6 +16,9 @@ import java.util.List;
  * from the file's metadata alone, so vocabulary-only GGUF files work and no weights are loaded.
  */
 public final class TokenizeCommand implements Command {
+    /** Creates the command; it keeps no state between runs. */
+    public TokenizeCommand() {}
+
 
     /**
      * What {@code tokenize} was asked to do.
