@@ -63,7 +63,7 @@ final class DenseMath {
      * {@code out[(t0+t)*rows + r0 + k]} for {@code k < 2, t < 4}, or adds to it unless {@code first}.
      */
     void tile2x4(float[] w, int w0, int w1, float[] x, int x0, int xs, int len, float[] out, int o, int rows,
-            boolean first) {
+            boolean first, int lanesAt) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         FloatVector a00 = FloatVector.zero(f), a01 = a00, a02 = a00, a03 = a00;
@@ -86,10 +86,19 @@ final class DenseMath {
             a03 = u.fma(t, a03);
             a13 = v.fma(t, a13);
         }
-        float s00 = Lanes.sum(a00), s01 = Lanes.sum(a01);
-        float s02 = Lanes.sum(a02), s03 = Lanes.sum(a03);
-        float s10 = Lanes.sum(a10), s11 = Lanes.sum(a11);
-        float s12 = Lanes.sum(a12), s13 = Lanes.sum(a13);
+        // lanes go through memory: a vector handed to a method the JIT does not inline is boxed
+        a00.intoArray(w, lanesAt + 0 * step);
+        a01.intoArray(w, lanesAt + 1 * step);
+        a02.intoArray(w, lanesAt + 2 * step);
+        a03.intoArray(w, lanesAt + 3 * step);
+        a10.intoArray(w, lanesAt + 4 * step);
+        a11.intoArray(w, lanesAt + 5 * step);
+        a12.intoArray(w, lanesAt + 6 * step);
+        a13.intoArray(w, lanesAt + 7 * step);
+        float s00 = Lanes.sum(w, lanesAt + 0 * step, step), s01 = Lanes.sum(w, lanesAt + 1 * step, step);
+        float s02 = Lanes.sum(w, lanesAt + 2 * step, step), s03 = Lanes.sum(w, lanesAt + 3 * step, step);
+        float s10 = Lanes.sum(w, lanesAt + 4 * step, step), s11 = Lanes.sum(w, lanesAt + 5 * step, step);
+        float s12 = Lanes.sum(w, lanesAt + 6 * step, step), s13 = Lanes.sum(w, lanesAt + 7 * step, step);
         for (; i < len; i++) {
             float u = w[w0 + i], v = w[w1 + i];
             s00 += u * x[x0 + i];
@@ -127,7 +136,7 @@ final class DenseMath {
      * {@code out[(t0+t)*rows + r0 + k]} for {@code k, t < 4}, or adds to it unless {@code first}.
      */
     void tile4x4(float[] w, int w0, int ws, float[] x, int x0, int xs, int len, float[] out, int o, int rows,
-            boolean first) {
+            boolean first, int lanesAt) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         FloatVector z = FloatVector.zero(f);
@@ -161,22 +170,39 @@ final class DenseMath {
             a23 = u2.fma(t3, a23);
             a33 = u3.fma(t3, a33);
         }
-        float s00 = Lanes.sum(a00);
-        float s01 = Lanes.sum(a01);
-        float s02 = Lanes.sum(a02);
-        float s03 = Lanes.sum(a03);
-        float s10 = Lanes.sum(a10);
-        float s11 = Lanes.sum(a11);
-        float s12 = Lanes.sum(a12);
-        float s13 = Lanes.sum(a13);
-        float s20 = Lanes.sum(a20);
-        float s21 = Lanes.sum(a21);
-        float s22 = Lanes.sum(a22);
-        float s23 = Lanes.sum(a23);
-        float s30 = Lanes.sum(a30);
-        float s31 = Lanes.sum(a31);
-        float s32 = Lanes.sum(a32);
-        float s33 = Lanes.sum(a33);
+        // lanes go through memory: a vector handed to a method the JIT does not inline is boxed
+        a00.intoArray(w, lanesAt + 0 * step);
+        a01.intoArray(w, lanesAt + 1 * step);
+        a02.intoArray(w, lanesAt + 2 * step);
+        a03.intoArray(w, lanesAt + 3 * step);
+        a10.intoArray(w, lanesAt + 4 * step);
+        a11.intoArray(w, lanesAt + 5 * step);
+        a12.intoArray(w, lanesAt + 6 * step);
+        a13.intoArray(w, lanesAt + 7 * step);
+        a20.intoArray(w, lanesAt + 8 * step);
+        a21.intoArray(w, lanesAt + 9 * step);
+        a22.intoArray(w, lanesAt + 10 * step);
+        a23.intoArray(w, lanesAt + 11 * step);
+        a30.intoArray(w, lanesAt + 12 * step);
+        a31.intoArray(w, lanesAt + 13 * step);
+        a32.intoArray(w, lanesAt + 14 * step);
+        a33.intoArray(w, lanesAt + 15 * step);
+        float s00 = Lanes.sum(w, lanesAt + 0 * step, step);
+        float s01 = Lanes.sum(w, lanesAt + 1 * step, step);
+        float s02 = Lanes.sum(w, lanesAt + 2 * step, step);
+        float s03 = Lanes.sum(w, lanesAt + 3 * step, step);
+        float s10 = Lanes.sum(w, lanesAt + 4 * step, step);
+        float s11 = Lanes.sum(w, lanesAt + 5 * step, step);
+        float s12 = Lanes.sum(w, lanesAt + 6 * step, step);
+        float s13 = Lanes.sum(w, lanesAt + 7 * step, step);
+        float s20 = Lanes.sum(w, lanesAt + 8 * step, step);
+        float s21 = Lanes.sum(w, lanesAt + 9 * step, step);
+        float s22 = Lanes.sum(w, lanesAt + 10 * step, step);
+        float s23 = Lanes.sum(w, lanesAt + 11 * step, step);
+        float s30 = Lanes.sum(w, lanesAt + 12 * step, step);
+        float s31 = Lanes.sum(w, lanesAt + 13 * step, step);
+        float s32 = Lanes.sum(w, lanesAt + 14 * step, step);
+        float s33 = Lanes.sum(w, lanesAt + 15 * step, step);
         for (; i < len; i++) {
             float u0 = w[w0 + i];
             float u1 = w[w1 + i];
@@ -241,7 +267,7 @@ final class DenseMath {
 
     /** One weight row with four token rows: {@code out[(t0+t)*rows + r]} for {@code t < 4} (added unless first). */
     void tile1x4(float[] w, int w0, float[] x, int x0, int xs, int len, float[] out, int o, int rows,
-            boolean first) {
+            boolean first, int lanesAt) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         FloatVector a0 = FloatVector.zero(f), a1 = a0, a2 = a0, a3 = a0;
@@ -254,8 +280,13 @@ final class DenseMath {
             a2 = u.fma(FloatVector.fromArray(f, x, x2 + i), a2);
             a3 = u.fma(FloatVector.fromArray(f, x, x3 + i), a3);
         }
-        float s0 = Lanes.sum(a0), s1 = Lanes.sum(a1);
-        float s2 = Lanes.sum(a2), s3 = Lanes.sum(a3);
+        // lanes go through memory: a vector handed to a method the JIT does not inline is boxed
+        a0.intoArray(w, lanesAt + 0 * step);
+        a1.intoArray(w, lanesAt + 1 * step);
+        a2.intoArray(w, lanesAt + 2 * step);
+        a3.intoArray(w, lanesAt + 3 * step);
+        float s0 = Lanes.sum(w, lanesAt + 0 * step, step), s1 = Lanes.sum(w, lanesAt + 1 * step, step);
+        float s2 = Lanes.sum(w, lanesAt + 2 * step, step), s3 = Lanes.sum(w, lanesAt + 3 * step, step);
         for (; i < len; i++) {
             float u = w[w0 + i];
             s0 += u * x[x0 + i];

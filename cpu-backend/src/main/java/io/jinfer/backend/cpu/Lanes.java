@@ -49,6 +49,23 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512, Lanes.An
         };
     }
 
+    /**
+     * Sums {@code n} floats in index order: the scalar end of a lane reduction whose lanes were
+     * stored with {@code intoArray}, which keeps large kernels free of boxed vectors.
+     *
+     * @param a the array
+     * @param off first index
+     * @param n how many
+     * @return the sum, always taken in the same order
+     */
+    static float sum(float[] a, int off, int n) {
+        float s = 0;
+        for (int i = 0; i < n; i++) {
+            s += a[off + i];
+        }
+        return s;
+    }
+
     /** Adds each lane i to lane i + k (mod length): one step of a fixed butterfly. */
     private static FloatVector fold(FloatVector v, VectorShuffle<Float> rotate) {
         return v.add(v.rearrange(rotate));

@@ -21,6 +21,8 @@ final class MatmulJob implements WorkerPool.Task {
      * tokens' activations for the same columns fit the L1 cache together (16 + 8 KiB).
      */
     static final int PANEL = 512;
+    /** Floats after the panel where a tile stores its accumulators' lanes (16 vectors of 16). */
+    static final int LANE_ROOM = 16 * 16;
 
     private final DenseMath math;
     private final Scratch scratch;
@@ -55,7 +57,8 @@ final class MatmulJob implements WorkerPool.Task {
                 out[r] = codec.dot(data, r * rowBytes, cols, x, 0, sums, buf);
             }
         } else {
-            prefill(scratch.floats(thread, ROW_BLOCK * panelWidth(cols)), start, end);
+            // the panel, then room for the 16 accumulators' lanes of one tile
+            prefill(scratch.floats(thread, ROW_BLOCK * panelWidth(cols) + LANE_ROOM), start, end);
         }
     }
 
@@ -75,6 +78,7 @@ final class MatmulJob implements WorkerPool.Task {
         int cols = this.cols;
         int rows = this.rows;
         int panel = panelWidth(cols);
+        int lanes = ROW_BLOCK * panel;
         boolean wide = math.wideTiles();
         for (int r0 = start; r0 < end; r0 += ROW_BLOCK) {
             int rb = Math.min(ROW_BLOCK, end - r0);
@@ -90,16 +94,16 @@ final class MatmulJob implements WorkerPool.Task {
                     if (wide) {
                         for (; k + 4 <= rb; k += 4) {
                             math.tile4x4(buf, k * panel, panel, x, t * cols + c0, cols, width, out,
-                                    t * rows + r0 + k, rows, first);
+                                    t * rows + r0 + k, rows, first, lanes);
                         }
                     }
                     for (; k + 2 <= rb; k += 2) {
                         math.tile2x4(buf, k * panel, (k + 1) * panel, x, t * cols + c0, cols, width, out,
-                                t * rows + r0 + k, rows, first);
+                                t * rows + r0 + k, rows, first, lanes);
                     }
                     if (k < rb) {
                         math.tile1x4(buf, k * panel, x, t * cols + c0, cols, width, out, t * rows + r0 + k, rows,
-                                first);
+                                first, lanes);
                     }
                 }
                 for (; t < n; t++) {
