@@ -31,27 +31,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GoldenLogitsTest {
     private static Runtime runtime;
-    /**
-     * Without the CPU backend's native decode kernels: they quantise activations to 8 bits as
-     * llama.cpp does (held to the llama.cpp goldens like everything else), while the float reference
-     * pins F32-activation arithmetic.
-     */
+    /** Without native kernels, for the float reference (see {@link JavaKernelsOnly}). */
     private static Runtime f32Runtime;
 
     @BeforeAll
     static void start() {
         runtime = Runtime.builder().threads(2).build();
-        String old = System.getProperty("jinfer.cpu.native");
-        System.setProperty("jinfer.cpu.native", "false");
-        try {
-            f32Runtime = Runtime.builder().threads(2).build();
-        } finally {
-            if (old == null) {
-                System.clearProperty("jinfer.cpu.native");
-            } else {
-                System.setProperty("jinfer.cpu.native", old);
-            }
-        }
+        f32Runtime = JavaKernelsOnly.build(() -> Runtime.builder().threads(2).build());
     }
 
     @AfterAll
