@@ -160,6 +160,94 @@ void jinfer_q8_0_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, in
     }
 }
 
+/*
+ * K-quants, with the same 32-value activation blocks. Per 32-value block b the exact int32 lanes
+ * are scaled by the block's integer sub-block scales first (exact: the products stay below 2^24),
+ * then accumulated with one float factor per block:
+ *   Q4_K: acc = fma(d*xd[b], sc*s, acc); acc = fma(-(dmin*xd[b]), m*t, acc)
+ *   Q6_K: acc = fma(d*xd[b], sc_lane*(s - 32*t), acc)    (sc_lane: 16-value sub-block of the lane)
+ * where s = lanes of sum(q*x) with the unsigned quants q, and t = lanes of sum(x).
+ */
+#define Q4_K_BYTES 144
+#define Q6_K_BYTES 210
+
+static inline void scale_min_k4(int j, const uint8_t *q, int *sc, int *m) {
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+void jinfer_q4_k_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
+        const int8_t *xq, const float *xd, float *out) {
+    const __m256i ones = _mm256_set1_epi8(1);
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    for (int32_t r = row_start; r < row_end; r++) {
+        const uint8_t *p = w + (int64_t) r * row_bytes;
+        __m256 acc = _mm256_setzero_ps();
+        for (int32_t sb = 0; sb < blocks / 8; sb++) {
+            const uint8_t *blk = p + (int64_t) sb * Q4_K_BYTES;
+            float d = half(blk);
+            float dmin = half(blk + 2);
+            const uint8_t *scales = blk + 4;
+            for (int c = 0; c < 4; c++) {
+                __m256i raw = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * c));
+                for (int h = 0; h < 2; h++) {
+                    int sub = 2 * c + h;
+                    int32_t b = 8 * sb + sub;
+                    __m256i q = h == 0 ? _mm256_and_si256(raw, low) : _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
+                    __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * b));
+                    int sc, m;
+                    scale_min_k4(sub, scales, &sc, &m);
+                    __m256i s = _mm256_mullo_epi32(dot_u8s8(q, y), _mm256_set1_epi32(sc));
+                    __m256i t = _mm256_mullo_epi32(dot_u8s8(ones, y), _mm256_set1_epi32(m));
+                    acc = _mm256_fmadd_ps(_mm256_set1_ps(d * xd[b]), _mm256_cvtepi32_ps(s), acc);
+                    acc = _mm256_fmadd_ps(_mm256_set1_ps(-(dmin * xd[b])), _mm256_cvtepi32_ps(t), acc);
+                }
+            }
+        }
+        out[r] = hsum(acc);
+    }
+}
+
+void jinfer_q6_k_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
+        const int8_t *xq, const float *xd, float *out) {
+    const __m256i ones = _mm256_set1_epi8(1);
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i two = _mm256_set1_epi8(3);
+    for (int32_t r = row_start; r < row_end; r++) {
+        const uint8_t *p = w + (int64_t) r * row_bytes;
+        __m256 acc = _mm256_setzero_ps();
+        for (int32_t sb = 0; sb < blocks / 8; sb++) {
+            const uint8_t *blk = p + (int64_t) sb * Q6_K_BYTES;
+            const int8_t *scales = (const int8_t *) (blk + 192);
+            float d = half(blk + 208);
+            for (int n = 0; n < 2; n++) {
+                __m256i l0 = _mm256_loadu_si256((const __m256i *) (blk + 64 * n));
+                __m256i l1 = _mm256_loadu_si256((const __m256i *) (blk + 64 * n + 32));
+                __m256i hb = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * n));
+                for (int k = 0; k < 4; k++) {
+                    __m256i lo4 = (k & 1) ? l1 : l0;
+                    __m256i nib = k < 2 ? _mm256_and_si256(lo4, low) : _mm256_and_si256(_mm256_srli_epi16(lo4, 4), low);
+                    __m256i hi2 = _mm256_and_si256(_mm256_srli_epi16(hb, 2 * k), two);
+                    __m256i q = _mm256_or_si256(nib, _mm256_slli_epi16(hi2, 4));
+                    int32_t b = 8 * sb + 4 * n + k;
+                    __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * b));
+                    __m256i v = _mm256_sub_epi32(dot_u8s8(q, y), _mm256_slli_epi32(dot_u8s8(ones, y), 5));
+                    __m256i sc = _mm256_set_m128i(_mm_set1_epi32(scales[8 * n + 2 * k + 1]),
+                            _mm_set1_epi32(scales[8 * n + 2 * k]));
+                    v = _mm256_mullo_epi32(v, sc);
+                    acc = _mm256_fmadd_ps(_mm256_set1_ps(d * xd[b]), _mm256_cvtepi32_ps(v), acc);
+                }
+            }
+        }
+        out[r] = hsum(acc);
+    }
+}
+
 /* The variant's name, for diagnostics. */
 const char *jinfer_variant(void) {
     return VARIANT;

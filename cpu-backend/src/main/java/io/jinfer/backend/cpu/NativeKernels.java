@@ -48,14 +48,18 @@ final class NativeKernels {
     private final String reason;
     private final MethodHandle q4_0;
     private final MethodHandle q8_0;
+    private final MethodHandle q4_k;
+    private final MethodHandle q6_k;
 
     private record Variant(String name, Set<String> flags) {}
 
-    private NativeKernels(String variant, String reason, MethodHandle q4_0, MethodHandle q8_0) {
+    private NativeKernels(String variant, String reason, MethodHandle... kernels) {
         this.variant = variant;
         this.reason = reason;
-        this.q4_0 = q4_0;
-        this.q8_0 = q8_0;
+        this.q4_0 = kernels.length > 0 ? kernels[0] : null;
+        this.q8_0 = kernels.length > 0 ? kernels[1] : null;
+        this.q4_k = kernels.length > 0 ? kernels[2] : null;
+        this.q6_k = kernels.length > 0 ? kernels[3] : null;
     }
 
     /** @return the kernels to use as the system properties ask: loaded once, or unavailable with a reason */
@@ -77,7 +81,7 @@ final class NativeKernels {
     }
 
     static NativeKernels unavailable(String reason) {
-        return new NativeKernels(null, reason, null, null);
+        return new NativeKernels(null, reason);
     }
 
     /** @return whether the native functions are bound */
@@ -103,6 +107,16 @@ final class NativeKernels {
     /** @return the Q8_0 row function (see {@link #ROWS}), or null */
     MethodHandle q8_0() {
         return q8_0;
+    }
+
+    /** @return the Q4_K row function (see {@link #ROWS}), or null */
+    MethodHandle q4_k() {
+        return q4_k;
+    }
+
+    /** @return the Q6_K row function (see {@link #ROWS}), or null */
+    MethodHandle q6_k() {
+        return q6_k;
     }
 
     /**
@@ -168,6 +182,8 @@ final class NativeKernels {
         Linker.Option critical = Linker.Option.critical(false);
         MethodHandle q4 = linker.downcallHandle(lib.findOrThrow("jinfer_q4_0_rows"), ROWS, critical);
         MethodHandle q8 = linker.downcallHandle(lib.findOrThrow("jinfer_q8_0_rows"), ROWS, critical);
+        MethodHandle q4k = linker.downcallHandle(lib.findOrThrow("jinfer_q4_k_rows"), ROWS, critical);
+        MethodHandle q6k = linker.downcallHandle(lib.findOrThrow("jinfer_q6_k_rows"), ROWS, critical);
         MethodHandle variantFn = linker.downcallHandle(lib.findOrThrow("jinfer_variant"),
                 FunctionDescriptor.of(ValueLayout.ADDRESS));
         String reported;
@@ -179,6 +195,6 @@ final class NativeKernels {
         if (!reported.equals(name)) {
             throw new IOException("library for " + name + " reports variant " + reported);
         }
-        return new NativeKernels(name, null, q4, q8);
+        return new NativeKernels(name, null, q4, q8, q4k, q6k);
     }
 }

@@ -25,8 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Any float species works: the quantised block kernels need 8 or 16 float lanes (AVX2, AVX-512)
  * and other widths fall back to expanding blocks with the reference dequantiser.
  *
- * <p>Where {@link NativeKernels} are loaded, one-token products of Q4_0 and Q8_0 weights in native
- * memory run in C instead: the activations are quantised to 8 bits per block of 32
+ * <p>Where {@link NativeKernels} are loaded, one-token products of Q4_0, Q8_0, Q4_K and Q6_K weights
+ * in native memory run in C instead: the activations are quantised to 8 bits per block of 32
  * ({@link Q8Activations}) and multiplied with integer instructions, so those results differ from
  * the reference by the activation rounding (about 1e-2 of {@code Σ|w·x|} at most, see the tests).
  */
@@ -116,7 +116,8 @@ public final class VectorKernels implements Kernels {
     public String description() {
         return "vector (" + ln.floats().vectorBitSize() + "-bit), " + pool.threads()
                 + (pool.threads() == 1 ? " thread" : " threads")
-                + (nativeKernels.available() ? ", native " + nativeKernels.variant() + " (Q4_0, Q8_0 decode)"
+                + (nativeKernels.available()
+                        ? ", native " + nativeKernels.variant() + " (Q4_0, Q8_0, Q4_K, Q6_K decode)"
                         : ", no native kernels: " + nativeKernels.reason());
     }
 
@@ -128,6 +129,8 @@ public final class VectorKernels implements Kernels {
         return switch (weight.format()) {
             case Q4_0 -> nativeKernels.q4_0();
             case Q8_0 -> nativeKernels.q8_0();
+            case Q4_K -> nativeKernels.q4_k();
+            case Q6_K -> nativeKernels.q6_k();
             default -> null;
         };
     }

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The native one-token kernels (Q4_0, Q8_0), for each variant this machine can load:
+ * The native one-token kernels (Q4_0, Q8_0, Q4_K, Q6_K), for each variant this machine can load:
  *
  * <ul>
  *   <li>bit for bit against {@link #emulate}, a plain Java statement of the same algorithm
@@ -36,6 +36,30 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class NativeMatmulTest {
     private static final int[][] SHAPES = {{1, 32}, {5, 64}, {37, 256}, {70, 1056}, {8, 4096}};
+    /** K-quant rows hold whole 256-value super-blocks. */
+    private static final int[][] K_SHAPES = {{1, 256}, {37, 512}, {9, 2048}};
+    private static final List<QuantFormat> FORMATS = List.of(QuantFormat.Q4_0, QuantFormat.Q8_0, QuantFormat.Q4_K,
+            QuantFormat.Q6_K);
+
+    private static int[][] shapes(QuantFormat f) {
+        return f.blockSize() == 256 ? K_SHAPES : SHAPES;
+    }
+
+    /** @return random weights: for K-quants with small finite F16 scales where the format keeps them */
+    private static TensorView weights(Random rnd, QuantFormat f, int rows, int cols) {
+        TensorView t = RandomTensors.tensor(rnd, f, rows, cols);
+        int[] halves = switch (f) {
+            case Q4_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> new int[0];
+        };
+        for (long at = 0; at < t.data().byteSize(); at += f.bytesPerBlock()) {
+            for (int h : halves) {
+                t.data().set(LittleEndian.SHORT, at + h, Float.floatToFloat16((rnd.nextFloat() * 2 - 1) * 0.01f));
+            }
+        }
+        return t;
+    }
 
     private static NativeKernels loaded(String variant) {
         NativeKernels k = NativeKernels.load(variant);
@@ -70,9 +94,9 @@ class NativeMatmulTest {
         try (Arena arena = Arena.ofShared();
                 VectorKernels one = new VectorKernels(1, FloatVector.SPECIES_256, nk);
                 VectorKernels three = new VectorKernels(3, FloatVector.SPECIES_256, nk)) {
-            for (QuantFormat format : List.of(QuantFormat.Q4_0, QuantFormat.Q8_0)) {
-                for (int[] shape : SHAPES) {
-                    TensorView w = offHeap(RandomTensors.tensor(rnd, format, shape[0], shape[1]), arena);
+            for (QuantFormat format : FORMATS) {
+                for (int[] shape : shapes(format)) {
+                    TensorView w = offHeap(weights(rnd, format, shape[0], shape[1]), arena);
                     float[] x = activations(rnd, shape[1]);
                     float[] expected = emulate(w, x);
                     for (VectorKernels k : List.of(one, three)) {
@@ -96,11 +120,11 @@ class NativeMatmulTest {
         Random rnd = new Random(11);
         ReferenceKernels ref = new ReferenceKernels();
         try (Arena arena = Arena.ofShared(); VectorKernels k = new VectorKernels(2, FloatVector.SPECIES_256, nk)) {
-            for (QuantFormat format : List.of(QuantFormat.Q4_0, QuantFormat.Q8_0)) {
-                for (int[] shape : SHAPES) {
+            for (QuantFormat format : FORMATS) {
+                for (int[] shape : shapes(format)) {
                     int rows = shape[0];
                     int cols = shape[1];
-                    TensorView w = offHeap(RandomTensors.tensor(rnd, format, rows, cols), arena);
+                    TensorView w = offHeap(weights(rnd, format, rows, cols), arena);
                     float[] x = activations(rnd, cols);
                     float[] want = new float[rows];
                     float[] got = new float[rows];
@@ -202,6 +226,82 @@ class NativeMatmulTest {
         assertEquals(java.util.Set.of("fpu", "avx2", "fma", "f16c"), flags);
     }
 
+    private static int u8(MemorySegment s, long at) {
+        return s.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
+    }
+
+    /**
+     * K-quants: per 32-value block the exact lane sums are scaled by the integer sub-block scales,
+     * then accumulated with one float factor per block (see jinfer_cpu.c).
+     */
+    private static float[] emulateK(TensorView w, byte[] xq, float[] xd) {
+        MemorySegment seg = w.data();
+        boolean q4k = w.format() == QuantFormat.Q4_K;
+        int bpb = w.format().bytesPerBlock();
+        float[] out = new float[w.rows()];
+        int[] q = new int[32];
+        for (int r = 0; r < w.rows(); r++) {
+            float[] acc = new float[8];
+            for (int sb = 0; sb < w.columns() / 256; sb++) {
+                long blk = r * w.rowBytes() + (long) sb * bpb;
+                for (int sub = 0; sub < 8; sub++) {
+                    int b = 8 * sb + sub;
+                    int[] laneScale = new int[8];
+                    int m = 0;
+                    float d;
+                    float dmin = 0;
+                    if (q4k) {
+                        d = Float.float16ToFloat(seg.get(LittleEndian.SHORT, blk));
+                        dmin = Float.float16ToFloat(seg.get(LittleEndian.SHORT, blk + 2));
+                        long sc = blk + 4;
+                        int scale;
+                        if (sub < 4) {
+                            scale = u8(seg, sc + sub) & 63;
+                            m = u8(seg, sc + sub + 4) & 63;
+                        } else {
+                            scale = (u8(seg, sc + sub + 4) & 15) | ((u8(seg, sc + sub - 4) >> 6) << 4);
+                            m = (u8(seg, sc + sub + 4) >> 4) | ((u8(seg, sc + sub) >> 6) << 4);
+                        }
+                        java.util.Arrays.fill(laneScale, scale);
+                        for (int i = 0; i < 32; i++) {
+                            int packed = u8(seg, blk + 16 + 32 * (sub / 2) + i);
+                            q[i] = sub % 2 == 0 ? packed & 15 : packed >> 4;
+                        }
+                    } else {
+                        d = Float.float16ToFloat(seg.get(LittleEndian.SHORT, blk + 208));
+                        int half = sub / 4;
+                        int k = sub % 4;
+                        for (int i = 0; i < 32; i++) {
+                            int lowByte = u8(seg, blk + 64 * half + (k % 2) * 32 + i);
+                            int nib = k < 2 ? lowByte & 15 : lowByte >> 4;
+                            int hi = (u8(seg, blk + 128 + 32 * half + i) >> (2 * k)) & 3;
+                            q[i] = nib | hi << 4;
+                        }
+                        for (int j = 0; j < 8; j++) {
+                            laneScale[j] = seg.get(ValueLayout.JAVA_BYTE, blk + 192 + 8 * half + 2 * k + j / 4);
+                        }
+                    }
+                    for (int j = 0; j < 8; j++) {
+                        int s = 0;
+                        int t = 0;
+                        for (int k = 0; k < 4; k++) {
+                            s += q[4 * j + k] * xq[32 * b + 4 * j + k];
+                            t += xq[32 * b + 4 * j + k];
+                        }
+                        if (q4k) {
+                            acc[j] = Math.fma(d * xd[b], (float) (laneScale[j] * s), acc[j]);
+                            acc[j] = Math.fma(-(dmin * xd[b]), (float) (m * t), acc[j]);
+                        } else {
+                            acc[j] = Math.fma(d * xd[b], (float) (laneScale[j] * (s - 32 * t)), acc[j]);
+                        }
+                    }
+                }
+            }
+            out[r] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        }
+        return out;
+    }
+
     /** The native algorithm in plain Java: see the class comment. */
     static float[] emulate(TensorView w, float[] x) {
         int rows = w.rows();
@@ -217,6 +317,9 @@ class NativeMatmulTest {
             for (int i = 32 * b; i < 32 * b + 32; i++) {
                 xq[i] = Q8Activations.quant(x[i], id);
             }
+        }
+        if (w.format() == QuantFormat.Q4_K || w.format() == QuantFormat.Q6_K) {
+            return emulateK(w, xq, xd);
         }
         MemorySegment seg = w.data();
         int[] wv = new int[32];
