@@ -202,8 +202,10 @@ void jinfer_q4_k_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, in
                     __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * b));
                     int sc, m;
                     scale_min_k4(sub, scales, &sc, &m);
-                    __m256i s = _mm256_mullo_epi32(dot_u8s8(q, y), _mm256_set1_epi32(sc));
-                    __m256i t = _mm256_mullo_epi32(dot_u8s8(ones, y), _mm256_set1_epi32(m));
+                    /* the int16 pair sums (at most 2*15*127) times the scale, summed in pairs:
+                       the scaling rides on the pairwise add */
+                    __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), _mm256_set1_epi16((short) sc));
+                    __m256i t = _mm256_madd_epi16(_mm256_maddubs_epi16(ones, y), _mm256_set1_epi16((short) m));
                     acc = _mm256_fmadd_ps(_mm256_set1_ps(d * xd[b]), _mm256_cvtepi32_ps(s), acc);
                     acc = _mm256_fmadd_ps(_mm256_set1_ps(-(dmin * xd[b])), _mm256_cvtepi32_ps(t), acc);
                 }
@@ -215,9 +217,9 @@ void jinfer_q4_k_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, in
 
 void jinfer_q6_k_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
         const int8_t *xq, const float *xd, float *out) {
-    const __m256i ones = _mm256_set1_epi8(1);
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i two = _mm256_set1_epi8(3);
+    const __m256i thirty2 = _mm256_set1_epi8(32);
     for (int32_t r = row_start; r < row_end; r++) {
         const uint8_t *p = w + (int64_t) r * row_bytes;
         __m256 acc = _mm256_setzero_ps();
@@ -236,10 +238,11 @@ void jinfer_q6_k_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, in
                     __m256i q = _mm256_or_si256(nib, _mm256_slli_epi16(hi2, 4));
                     int32_t b = 8 * sb + 4 * n + k;
                     __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * b));
-                    __m256i v = _mm256_sub_epi32(dot_u8s8(q, y), _mm256_slli_epi32(dot_u8s8(ones, y), 5));
-                    __m256i sc = _mm256_set_m128i(_mm_set1_epi32(scales[8 * n + 2 * k + 1]),
-                            _mm_set1_epi32(scales[8 * n + 2 * k]));
-                    v = _mm256_mullo_epi32(v, sc);
+                    /* int16 pairs of (q - 32) * x: at most 2*63*127 + 32*254 in magnitude */
+                    __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q, y), _mm256_maddubs_epi16(thirty2, y));
+                    __m256i sc = _mm256_set_m128i(_mm_set1_epi16(scales[8 * n + 2 * k + 1]),
+                            _mm_set1_epi16(scales[8 * n + 2 * k]));
+                    __m256i v = _mm256_madd_epi16(p16, sc);
                     acc = _mm256_fmadd_ps(_mm256_set1_ps(d * xd[b]), _mm256_cvtepi32_ps(v), acc);
                 }
             }
