@@ -137,6 +137,7 @@ final class NativeKernels {
         } catch (IOException | RuntimeException e) {
             return unavailable("cannot read CPU features from /proc/cpuinfo: " + e);
         }
+        String missing = null;
         for (Variant v : VARIANTS) {
             if (forced != null && !forced.equals(v.name())) {
                 continue;
@@ -150,12 +151,18 @@ final class NativeKernels {
             String resource = "/jinfer-native/linux-x86_64/libjinfer_cpu_" + v.name() + ".so";
             try (InputStream in = NativeKernels.class.getResourceAsStream(resource)) {
                 if (in == null) {
-                    return unavailable("native kernels not built (no " + resource + "; is gcc installed?)");
+                    // a plainer variant may still have been built (e.g. by an older gcc)
+                    missing = missing != null ? missing : "native kernels not built (no " + resource
+                            + "; is gcc installed?)";
+                    continue;
                 }
                 return bind(v.name(), in);
             } catch (IOException | RuntimeException | LinkageError e) {
                 return unavailable("cannot load " + resource + ": " + e);
             }
+        }
+        if (missing != null) {
+            return unavailable(missing);
         }
         return unavailable(forced != null ? "unknown variant " + forced : "this CPU lacks AVX2/FMA/F16C");
     }
