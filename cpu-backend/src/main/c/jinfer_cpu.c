@@ -1,5 +1,6 @@
 /*
- * jinfer native CPU kernels: one-token (decode) matrix products of Q4_0 / Q8_0 weights with an
+ * jinfer native CPU kernels: one-token (decode) matrix products of Q4_0 / Q8_0 (and, further down,
+ * Q4_K / Q6_K) weights with an
  * activation vector already quantised to 8 bits (32 int8 values and one float scale per block).
  *
  * The arithmetic is fixed so that a plain Java emulation reproduces it bit for bit
