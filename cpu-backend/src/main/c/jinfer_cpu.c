@@ -1,10 +1,10 @@
 /*
  * jinfer native CPU kernels: one-token (decode) matrix products of Q4_0 / Q8_0 (and, further down,
- * Q4_K / Q6_K) weights with an
- * activation vector already quantised to 8 bits (32 int8 values and one float scale per block).
+ * Q4_K / Q6_K) weights with an activation vector already quantised to 8 bits (32 int8 values and
+ * one float scale per block).
  *
  * The arithmetic is fixed so that a plain Java emulation reproduces it bit for bit
- * (NativeEmulation in the tests):
+ * (NativeMatmulTest.emulate in the tests):
  *   for each block b, lane j in 0..7:  s = sum_{k<4} w[4j+k] * xq[32b+4j+k]   (exact int32)
  *                                      acc[j] = fma(f16(w.d) * xd[b], (float) s, acc[j])
  *   result = ((acc0+acc1)+(acc2+acc3)) + ((acc4+acc5)+(acc6+acc7))
