@@ -31,15 +31,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GoldenLogitsTest {
     private static Runtime runtime;
+    /** Without native kernels, for the float reference (see {@link JavaKernelsOnly}). */
+    private static Runtime f32Runtime;
 
     @BeforeAll
     static void start() {
         runtime = Runtime.builder().threads(2).build();
+        f32Runtime = JavaKernelsOnly.build(() -> Runtime.builder().threads(2).build());
     }
 
     @AfterAll
     static void stop() {
         runtime.close();
+        f32Runtime.close();
     }
 
     static Stream<String> goldenFiles() throws IOException {
@@ -142,7 +146,7 @@ class GoldenLogitsTest {
         int[] tokens = Golden.ints(root.get("tokens"));
         int first = root.get("first_position").asInt();
         JsonNode expected = root.get("logits");
-        try (Model model = runtime.loadModel(modelPath);
+        try (Model model = f32Runtime.loadModel(modelPath);
                 Session s = model.newSession(SessionOptions.defaults().withContextLength(256))) {
             float[][] rows = s.evaluate(tokens);
             double worst = 0;

@@ -30,7 +30,8 @@ class ModelLoadingTest {
 
     @BeforeAll
     static void start() {
-        fast = Runtime.builder().threads(2).build();
+        // the Java kernels are what is compared with the reference here (see JavaKernelsOnly)
+        fast = JavaKernelsOnly.build(() -> Runtime.builder().threads(2).build());
         reference = Runtime.builder().threads(1).referenceKernels(true).build();
     }
 

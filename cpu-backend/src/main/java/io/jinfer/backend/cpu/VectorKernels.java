@@ -7,7 +7,10 @@ import io.jinfer.api.spi.Kernels;
 import io.jinfer.api.spi.KvLayer;
 import io.jinfer.api.spi.RopeSpec;
 import io.jinfer.api.spi.TensorView;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -21,10 +24,17 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Any float species works: the quantised block kernels need 8 or 16 float lanes (AVX2, AVX-512)
  * and other widths fall back to expanding blocks with the reference dequantiser.
+ *
+ * <p>Where {@link NativeKernels} are loaded, one-token products of Q4_0, Q8_0, Q4_K and Q6_K weights
+ * in native memory run in C instead: the activations are quantised to 8 bits per block of 32
+ * ({@link Q8Activations}) and multiplied with integer instructions, so those results differ from
+ * the reference by the activation rounding (about 1e-2 of {@code Σ|w·x|} at most, see the tests).
  */
 public final class VectorKernels implements Kernels {
     /** Weight rows per pool chunk: a few kilobytes of weights, enough to amortise the hand-off. */
     private static final int MATMUL_CHUNK = 16;
+    /** Rows per native call: a multiple of the kernel's 4-row groups, long enough to hide the call. */
+    private static final int NATIVE_CHUNK = 32;
 
     private final Lanes ln;
     private final DenseMath math;
@@ -33,6 +43,11 @@ public final class VectorKernels implements Kernels {
     private final MatmulJob matmul;
     private final AttentionJob attention;
     private final Scratch scratch;
+    private final NativeKernels nativeKernels;
+    private final Arena nativeArena;
+    private final Q8Activations q8x;
+    private final NativeMatmulJob nativeMatmul = new NativeMatmulJob();
+    private MemorySegment nativeOut = MemorySegment.NULL;
     private float[] blockSums = new float[0];
     private float[] ropeCos = new float[0];
     private float[] ropeSin = new float[0];
@@ -72,6 +87,18 @@ public final class VectorKernels implements Kernels {
      * @param species float species to compute with
      */
     VectorKernels(int threads, VectorSpecies<Float> species) {
+        this(threads, species, NativeKernels.fromSystemProperties());
+    }
+
+    /**
+     * @param threads threads, at least 1 (the caller plus {@code threads - 1} workers)
+     * @param species float species to compute with
+     * @param nativeKernels native decode kernels to use where they apply (or unavailable ones)
+     */
+    VectorKernels(int threads, VectorSpecies<Float> species, NativeKernels nativeKernels) {
+        this.nativeKernels = nativeKernels;
+        this.nativeArena = nativeKernels.available() ? Arena.ofShared() : null;
+        this.q8x = nativeKernels.available() ? new Q8Activations(nativeArena) : null;
         this.ln = Lanes.of(species);
         this.math = new DenseMath(ln);
         this.pool = new WorkerPool(threads);
@@ -88,7 +115,47 @@ public final class VectorKernels implements Kernels {
     @Override
     public String description() {
         return "vector (" + ln.floats().vectorBitSize() + "-bit), " + pool.threads()
-                + (pool.threads() == 1 ? " thread" : " threads");
+                + (pool.threads() == 1 ? " thread" : " threads")
+                + (nativeKernels.available()
+                        ? ", native " + nativeKernels.variant() + " (Q4_0, Q8_0, Q4_K, Q6_K decode)"
+                        : ", no native kernels: " + nativeKernels.reason());
+    }
+
+    /** @return the native row function for a one-token product with this weight, or null */
+    private MethodHandle nativeKernel(TensorView weight) {
+        if (!nativeKernels.available() || !weight.data().isNative() || weight.columns() % 32 != 0) {
+            return null;
+        }
+        return switch (weight.format()) {
+            case Q4_0 -> nativeKernels.q4_0();
+            case Q8_0 -> nativeKernels.q8_0();
+            case Q4_K -> nativeKernels.q4_k();
+            case Q6_K -> nativeKernels.q6_k();
+            default -> null;
+        };
+    }
+
+    private void nativeMatmul(MethodHandle kernel, TensorView weight, float[] x, float[] out) {
+        int rows = weight.rows();
+        int cols = weight.columns();
+        q8x.quantize(x, cols);
+        if (nativeOut.byteSize() < 4L * rows) {
+            nativeOut = nativeArena.allocate(4L * rows, 64);
+        }
+        NativeMatmulJob job = nativeMatmul;
+        job.kernel = kernel;
+        job.weights = weight.data();
+        job.rowBytes = weight.rowBytes();
+        job.blocks = cols / 32;
+        job.quants = q8x.quants();
+        job.scales = q8x.scales();
+        job.out = nativeOut;
+        try {
+            pool.run(job, rows, NATIVE_CHUNK);
+        } finally {
+            job.weights = null;
+        }
+        MemorySegment.copy(nativeOut, ValueLayout.JAVA_FLOAT, 0, out, 0, rows);
     }
 
     @Override
@@ -105,6 +172,13 @@ public final class VectorKernels implements Kernels {
         if ((long) n * rows > out.length) {
             throw new IllegalArgumentException("matmul with " + weight + ": out holds " + out.length
                     + " values, needs " + (long) n * rows);
+        }
+        if (n == 1) {
+            MethodHandle kernel = nativeKernel(weight);
+            if (kernel != null) {
+                nativeMatmul(kernel, weight, x, out);
+                return;
+            }
         }
         MatmulJob job = matmul;
         job.codec = codecs[weight.format().ordinal()];
@@ -356,5 +430,8 @@ public final class VectorKernels implements Kernels {
     @Override
     public void close() {
         pool.close();
+        if (nativeArena != null && nativeArena.scope().isAlive()) {
+            nativeArena.close();
+        }
     }
 }

@@ -18,9 +18,12 @@ class CpuBackendTest {
         assertNull(backend.unavailableReason());
         try (Kernels fast = backend.createKernels(2, false); Kernels ref = backend.createKernels(2, true)) {
             assertInstanceOf(VectorKernels.class, fast);
-            assertTrue(fast.description().equals(
-                    "vector (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit), 2 threads"),
+            assertTrue(fast.description().startsWith(
+                    "vector (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit), 2 threads, "),
                     fast.description());
+            NativeKernels nk = NativeKernels.fromSystemProperties();
+            String expected = nk.available() ? "native " + nk.variant() : "no native kernels: " + nk.reason();
+            assertTrue(fast.description().contains(expected), fast.description());
             assertInstanceOf(ReferenceKernels.class, ref);
         }
         assertThrows(IllegalArgumentException.class, () -> backend.createKernels(0, false));

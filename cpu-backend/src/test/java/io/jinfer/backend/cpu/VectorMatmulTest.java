@@ -118,9 +118,9 @@ class VectorMatmulTest {
     @ParameterizedTest(name = "{0} threads={1}")
     @MethodSource("configurations")
     void describesWidthAndThreads(VectorSpecies<Float> species, int threads) {
-        try (VectorKernels k = new VectorKernels(threads, species)) {
+        try (VectorKernels k = new VectorKernels(threads, species, NativeKernels.unavailable("test"))) {
             assertEquals("vector (" + species.vectorBitSize() + "-bit), " + threads
-                    + (threads == 1 ? " thread" : " threads"), k.description());
+                    + (threads == 1 ? " thread" : " threads") + ", no native kernels: test", k.description());
         }
     }
 }

@@ -1,0 +1,207 @@
+package io.jinfer.backend.cpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The native (C) decode kernels built from {@code src/main/c} into resources under
+ * {@code jinfer-native/linux-x86_64/}: the variant this CPU can run is extracted to a temporary file,
+ * loaded once per JVM and bound through the foreign function API. Where none can be loaded (no
+ * library built, another platform, a CPU without AVX2, the property {@code jinfer.cpu.native=false})
+ * {@link #reason()} says why and the Java kernels are used.
+ *
+ * <p>The system property {@code jinfer.cpu.native.variant} ({@code avx2} or {@code avx512vnni})
+ * picks a variant instead of the best one, e.g. to compare them.
+ */
+final class NativeKernels {
+    /** Variants from best to plainest, each with the /proc/cpuinfo flags it needs. */
+    private static final List<Variant> VARIANTS = List.of(
+            new Variant("avx512vnni", Set.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni")),
+            new Variant("avx2", Set.of("avx2", "fma", "f16c")));
+
+    /**
+     * {@code (weights, rowBytes, rowStart, rowEnd, blocks, xq, xd, out)}: one-token products of rows
+     * {@code [rowStart, rowEnd)} with the quantised activations, written to {@code out[row]}.
+     */
+    private static final FunctionDescriptor ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+
+    private static volatile NativeKernels loaded;
+
+    private final String variant;
+    private final String reason;
+    private final MethodHandle q4_0;
+    private final MethodHandle q8_0;
+    private final MethodHandle q4_k;
+    private final MethodHandle q6_k;
+
+    private record Variant(String name, Set<String> flags) {}
+
+    private NativeKernels(String variant, String reason, MethodHandle... kernels) {
+        this.variant = variant;
+        this.reason = reason;
+        this.q4_0 = kernels.length > 0 ? kernels[0] : null;
+        this.q8_0 = kernels.length > 0 ? kernels[1] : null;
+        this.q4_k = kernels.length > 0 ? kernels[2] : null;
+        this.q6_k = kernels.length > 0 ? kernels[3] : null;
+    }
+
+    /** @return the kernels to use as the system properties ask: loaded once, or unavailable with a reason */
+    static NativeKernels fromSystemProperties() {
+        if ("false".equalsIgnoreCase(System.getProperty("jinfer.cpu.native", "true"))) {
+            return unavailable("disabled by jinfer.cpu.native=false");
+        }
+        NativeKernels k = loaded;
+        if (k == null) {
+            synchronized (NativeKernels.class) {
+                k = loaded;
+                if (k == null) {
+                    k = load(System.getProperty("jinfer.cpu.native.variant"));
+                    loaded = k;
+                }
+            }
+        }
+        return k;
+    }
+
+    static NativeKernels unavailable(String reason) {
+        return new NativeKernels(null, reason);
+    }
+
+    /** @return whether the native functions are bound */
+    boolean available() {
+        return variant != null;
+    }
+
+    /** @return the loaded variant's name, or null */
+    String variant() {
+        return variant;
+    }
+
+    /** @return why no native kernels are loaded, or null when they are */
+    String reason() {
+        return reason;
+    }
+
+    /** @return the Q4_0 row function (see {@link #ROWS}), or null */
+    MethodHandle q4_0() {
+        return q4_0;
+    }
+
+    /** @return the Q8_0 row function (see {@link #ROWS}), or null */
+    MethodHandle q8_0() {
+        return q8_0;
+    }
+
+    /** @return the Q4_K row function (see {@link #ROWS}), or null */
+    MethodHandle q4_k() {
+        return q4_k;
+    }
+
+    /** @return the Q6_K row function (see {@link #ROWS}), or null */
+    MethodHandle q6_k() {
+        return q6_k;
+    }
+
+    /**
+     * Loads a variant, not cached (tests compare variants with this).
+     *
+     * @param forced the variant to load, or null for the best this CPU runs
+     * @return the bound kernels, or unavailable ones with the reason
+     */
+    static NativeKernels load(String forced) {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            return unavailable("no native kernels for " + os + "/" + arch);
+        }
+        Set<String> flags;
+        try {
+            flags = cpuFlags(Files.readAllLines(Path.of("/proc/cpuinfo")));
+        } catch (IOException | RuntimeException e) {
+            return unavailable("cannot read CPU features from /proc/cpuinfo: " + e);
+        }
+        String missing = null;
+        for (Variant v : VARIANTS) {
+            if (forced != null && !forced.equals(v.name())) {
+                continue;
+            }
+            if (!flags.containsAll(v.flags())) {
+                if (forced != null) {
+                    return unavailable("this CPU cannot run the " + forced + " variant");
+                }
+                continue;
+            }
+            String resource = "/jinfer-native/linux-x86_64/libjinfer_cpu_" + v.name() + ".so";
+            try (InputStream in = NativeKernels.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    // a plainer variant may still have been built (e.g. by an older gcc)
+                    missing = missing != null ? missing : "native kernels not built (no " + resource
+                            + "; is gcc installed?)";
+                    continue;
+                }
+                return bind(v.name(), in);
+            } catch (IOException | RuntimeException | LinkageError e) {
+                return unavailable("cannot load " + resource + ": " + e);
+            }
+        }
+        if (missing != null) {
+            return unavailable(missing);
+        }
+        return unavailable(forced != null ? "unknown variant " + forced : "this CPU lacks AVX2/FMA/F16C");
+    }
+
+    /** @return the flags of the first "flags" line of /proc/cpuinfo */
+    static Set<String> cpuFlags(List<String> cpuinfo) {
+        for (String line : cpuinfo) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equals("flags")) {
+                return Arrays.stream(line.substring(colon + 1).trim().split("\\s+")).collect(Collectors.toSet());
+            }
+        }
+        return Set.of();
+    }
+
+    private static NativeKernels bind(String name, InputStream library) throws IOException {
+        Path file = Files.createTempFile("libjinfer_cpu_" + name, ".so");
+        file.toFile().deleteOnExit();
+        Files.copy(library, file, StandardCopyOption.REPLACE_EXISTING);
+        // global arena: the library stays loaded while the JVM runs (kernels are created often)
+        SymbolLookup lib = SymbolLookup.libraryLookup(file, Arena.global());
+        Linker linker = Linker.nativeLinker();
+        // critical: the calls are short and touch only native memory, so skip the thread-state change
+        Linker.Option critical = Linker.Option.critical(false);
+        MethodHandle q4 = linker.downcallHandle(lib.findOrThrow("jinfer_q4_0_rows"), ROWS, critical);
+        MethodHandle q8 = linker.downcallHandle(lib.findOrThrow("jinfer_q8_0_rows"), ROWS, critical);
+        MethodHandle q4k = linker.downcallHandle(lib.findOrThrow("jinfer_q4_k_rows"), ROWS, critical);
+        MethodHandle q6k = linker.downcallHandle(lib.findOrThrow("jinfer_q6_k_rows"), ROWS, critical);
+        MethodHandle variantFn = linker.downcallHandle(lib.findOrThrow("jinfer_variant"),
+                FunctionDescriptor.of(ValueLayout.ADDRESS));
+        String reported;
+        try {
+            reported = ((MemorySegment) variantFn.invokeExact()).reinterpret(64).getString(0);
+        } catch (Throwable t) {
+            throw new IOException("jinfer_variant failed", t);
+        }
+        if (!reported.equals(name)) {
+            throw new IOException("library for " + name + " reports variant " + reported);
+        }
+        return new NativeKernels(name, null, q4, q8, q4k, q6k);
+    }
+}

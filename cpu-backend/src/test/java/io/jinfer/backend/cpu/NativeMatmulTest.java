@@ -1,0 +1,352 @@
+package io.jinfer.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jinfer.api.QuantFormat;
+import io.jinfer.api.format.LittleEndian;
+import io.jinfer.api.format.ReferenceDequantizer;
+import io.jinfer.api.spi.TensorView;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The native one-token kernels (Q4_0, Q8_0, Q4_K, Q6_K), for each variant this machine can load:
+ *
+ * <ul>
+ *   <li>bit for bit against {@link #emulate}, a plain Java statement of the same algorithm
+ *       (activations quantised by {@link Q8Activations}, exact integer dot products of four values
+ *       per lane, eight float lanes accumulated with fma, a fixed final sum), with 1 and 3 threads;
+ *   <li>against {@link ReferenceKernels} with a bound derived from the activation rounding: each
+ *       quantised activation is off by at most half its block's scale {@code d_b / 2}, so an output
+ *       is off by at most {@code Σ_b d_b/2 · Σ_{i in b} |w_i|}, plus float rounding
+ *       {@code 1e-5 · Σ|w·x| + 1e-6}.
+ * </ul>
+ *
+ * Skipped (with the loader's reason) where no native kernels were built or this CPU has no AVX2.
+ */
+class NativeMatmulTest {
+    private static final int[][] SHAPES = {{1, 32}, {5, 64}, {37, 256}, {70, 1056}, {8, 4096}};
+    /** K-quant rows hold whole 256-value super-blocks. */
+    private static final int[][] K_SHAPES = {{1, 256}, {37, 512}, {9, 2048}};
+    private static final List<QuantFormat> FORMATS = List.of(QuantFormat.Q4_0, QuantFormat.Q8_0, QuantFormat.Q4_K,
+            QuantFormat.Q6_K);
+
+    private static int[][] shapes(QuantFormat f) {
+        return f.blockSize() == 256 ? K_SHAPES : SHAPES;
+    }
+
+    /** @return random weights: for K-quants with small finite F16 scales where the format keeps them */
+    private static TensorView weights(Random rnd, QuantFormat f, int rows, int cols) {
+        TensorView t = RandomTensors.tensor(rnd, f, rows, cols);
+        int[] halves = switch (f) {
+            case Q4_K -> new int[] {0, 2};
+            case Q6_K -> new int[] {208};
+            default -> new int[0];
+        };
+        for (long at = 0; at < t.data().byteSize(); at += f.bytesPerBlock()) {
+            for (int h : halves) {
+                t.data().set(LittleEndian.SHORT, at + h, Float.floatToFloat16((rnd.nextFloat() * 2 - 1) * 0.01f));
+            }
+        }
+        return t;
+    }
+
+    private static NativeKernels loaded(String variant) {
+        NativeKernels k = NativeKernels.load(variant);
+        Assumptions.assumeTrue(k.available(), () -> "native kernels " + variant + ": " + k.reason());
+        return k;
+    }
+
+    /** Random activations, with an all-zero block and a block of large values mixed in. */
+    private static float[] activations(Random rnd, int cols) {
+        float[] x = RandomTensors.floats(rnd, cols);
+        if (cols >= 96) {
+            java.util.Arrays.fill(x, 32, 64, 0f);
+            for (int i = 64; i < 96; i++) {
+                x[i] *= 1000;
+            }
+        }
+        return x;
+    }
+
+    /** @return a copy of a tensor with its data in native memory, as mapped model files are */
+    private static TensorView offHeap(TensorView t, Arena arena) {
+        MemorySegment seg = arena.allocate(t.data().byteSize(), 64);
+        seg.copyFrom(t.data());
+        return new TensorView(t.name(), t.format(), new long[] {t.columns(), t.rows()}, seg);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"avx2", "avx512vnni"})
+    void matchesJavaEmulationBitForBit(String variant) {
+        NativeKernels nk = loaded(variant);
+        Random rnd = new Random(7);
+        try (Arena arena = Arena.ofShared();
+                VectorKernels one = new VectorKernels(1, FloatVector.SPECIES_256, nk);
+                VectorKernels three = new VectorKernels(3, FloatVector.SPECIES_256, nk)) {
+            for (QuantFormat format : FORMATS) {
+                for (int[] shape : shapes(format)) {
+                    TensorView w = offHeap(weights(rnd, format, shape[0], shape[1]), arena);
+                    float[] x = activations(rnd, shape[1]);
+                    float[] expected = emulate(w, x);
+                    for (VectorKernels k : List.of(one, three)) {
+                        float[] out = new float[shape[0]];
+                        k.matmul(w, x, out, 1);
+                        for (int r = 0; r < shape[0]; r++) {
+                            assertEquals(Float.floatToRawIntBits(expected[r]), Float.floatToRawIntBits(out[r]),
+                                    format + " " + shape[0] + "x" + shape[1] + " row " + r + ": " + expected[r]
+                                            + " vs " + out[r]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"avx2", "avx512vnni"})
+    void closeToReferenceWithinActivationRounding(String variant) {
+        NativeKernels nk = loaded(variant);
+        Random rnd = new Random(11);
+        ReferenceKernels ref = new ReferenceKernels();
+        try (Arena arena = Arena.ofShared(); VectorKernels k = new VectorKernels(2, FloatVector.SPECIES_256, nk)) {
+            for (QuantFormat format : FORMATS) {
+                for (int[] shape : shapes(format)) {
+                    int rows = shape[0];
+                    int cols = shape[1];
+                    TensorView w = offHeap(weights(rnd, format, rows, cols), arena);
+                    float[] x = activations(rnd, cols);
+                    float[] want = new float[rows];
+                    float[] got = new float[rows];
+                    ref.matmul(w, x, want, 1);
+                    k.matmul(w, x, got, 1);
+                    float[] row = new float[cols];
+                    double worst = 0;
+                    for (int r = 0; r < rows; r++) {
+                        ReferenceDequantizer.dequantize(format, w.data(), r * w.rowBytes(), cols, row, 0);
+                        double bound = 1e-6;
+                        for (int b = 0; b < cols / 32; b++) {
+                            double half = Q8Activations.blockScale(x, 32 * b) / 2;
+                            for (int i = 32 * b; i < 32 * b + 32; i++) {
+                                bound += half * Math.abs(row[i]) + 1e-5 * Math.abs(row[i] * x[i]);
+                            }
+                        }
+                        double err = Math.abs(got[r] - want[r]);
+                        assertTrue(err <= bound, format + " " + rows + "x" + cols + " row " + r + ": " + got[r]
+                                + " vs reference " + want[r] + ", bound " + bound);
+                        worst = Math.max(worst, err / bound);
+                    }
+                    // the bound is not vacuous: the rounding does show (errors reach a part of it)
+                    if (cols >= 256) {
+                        assertTrue(worst > 1e-3, "suspiciously exact: " + worst);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void quantisedActivationsAreWithinHalfAStep() {
+        Random rnd = new Random(3);
+        float[] x = activations(rnd, 256);
+        try (Arena arena = Arena.ofConfined()) {
+            Q8Activations q = new Q8Activations(arena);
+            q.quantize(x, 256);
+            for (int b = 0; b < 8; b++) {
+                float d = q.scales().getAtIndex(ValueLayout.JAVA_FLOAT, b);
+                assertEquals(Q8Activations.blockScale(x, 32 * b), d);
+                int amaxQ = 0;
+                for (int i = 32 * b; i < 32 * b + 32; i++) {
+                    int v = q.quants().get(ValueLayout.JAVA_BYTE, i);
+                    assertTrue(Math.abs(v) <= 127);
+                    assertTrue(Math.abs(v * d - x[i]) <= d * 0.5001f, "value " + i);
+                    amaxQ = Math.max(amaxQ, Math.abs(v));
+                }
+                assertEquals(d == 0 ? 0 : 127, amaxQ, "block " + b);
+            }
+        }
+    }
+
+    @Test
+    void heapWeightsAndOtherFormatsUseTheJavaKernels() {
+        NativeKernels nk = loaded(null);
+        Random rnd = new Random(5);
+        try (Arena arena = Arena.ofShared(); VectorKernels k = new VectorKernels(1, FloatVector.SPECIES_256, nk)) {
+            TensorView heap = RandomTensors.tensor(rnd, QuantFormat.Q4_0, 9, 256);
+            float[] x = activations(rnd, 256);
+            float[] java = new float[9];
+            float[] nat = new float[9];
+            k.matmul(heap, x, java, 1);
+            k.matmul(offHeap(heap, arena), x, nat, 1);
+            float[] emulated = emulate(offHeap(heap, arena), x);
+            for (int r = 0; r < 9; r++) {
+                assertEquals(emulated[r], nat[r]);
+            }
+            boolean differs = false;
+            for (int r = 0; r < 9; r++) {
+                differs |= java[r] != nat[r];
+            }
+            assertTrue(differs, "heap weights should not take the (8-bit activation) native path");
+        }
+    }
+
+    @Test
+    void propertyTurnsNativeKernelsOff() {
+        String old = System.getProperty("jinfer.cpu.native");
+        System.setProperty("jinfer.cpu.native", "false");
+        try {
+            NativeKernels nk = NativeKernels.fromSystemProperties();
+            assertFalse(nk.available());
+            try (VectorKernels k = new VectorKernels(1)) {
+                assertTrue(k.description().contains("no native kernels: disabled by jinfer.cpu.native=false"),
+                        k.description());
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty("jinfer.cpu.native");
+            } else {
+                System.setProperty("jinfer.cpu.native", old);
+            }
+        }
+    }
+
+    @Test
+    void cpuFlagsComeFromTheFlagsLine() {
+        var flags = NativeKernels.cpuFlags(List.of("processor\t: 0", "flags\t\t: fpu avx2 fma f16c", "bugs\t: x"));
+        assertEquals(java.util.Set.of("fpu", "avx2", "fma", "f16c"), flags);
+    }
+
+    private static int u8(MemorySegment s, long at) {
+        return s.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
+    }
+
+    /**
+     * K-quants: per 32-value block the exact lane sums are scaled by the integer sub-block scales,
+     * then accumulated with one float factor per block (see jinfer_cpu.c).
+     */
+    private static float[] emulateK(TensorView w, byte[] xq, float[] xd) {
+        MemorySegment seg = w.data();
+        boolean q4k = w.format() == QuantFormat.Q4_K;
+        int bpb = w.format().bytesPerBlock();
+        float[] out = new float[w.rows()];
+        int[] q = new int[32];
+        for (int r = 0; r < w.rows(); r++) {
+            float[] acc = new float[8];
+            for (int sb = 0; sb < w.columns() / 256; sb++) {
+                long blk = r * w.rowBytes() + (long) sb * bpb;
+                for (int sub = 0; sub < 8; sub++) {
+                    int b = 8 * sb + sub;
+                    int[] laneScale = new int[8];
+                    int m = 0;
+                    float d;
+                    float dmin = 0;
+                    if (q4k) {
+                        d = Float.float16ToFloat(seg.get(LittleEndian.SHORT, blk));
+                        dmin = Float.float16ToFloat(seg.get(LittleEndian.SHORT, blk + 2));
+                        long sc = blk + 4;
+                        int scale;
+                        if (sub < 4) {
+                            scale = u8(seg, sc + sub) & 63;
+                            m = u8(seg, sc + sub + 4) & 63;
+                        } else {
+                            scale = (u8(seg, sc + sub + 4) & 15) | ((u8(seg, sc + sub - 4) >> 6) << 4);
+                            m = (u8(seg, sc + sub + 4) >> 4) | ((u8(seg, sc + sub) >> 6) << 4);
+                        }
+                        java.util.Arrays.fill(laneScale, scale);
+                        for (int i = 0; i < 32; i++) {
+                            int packed = u8(seg, blk + 16 + 32 * (sub / 2) + i);
+                            q[i] = sub % 2 == 0 ? packed & 15 : packed >> 4;
+                        }
+                    } else {
+                        d = Float.float16ToFloat(seg.get(LittleEndian.SHORT, blk + 208));
+                        int half = sub / 4;
+                        int k = sub % 4;
+                        for (int i = 0; i < 32; i++) {
+                            int lowByte = u8(seg, blk + 64 * half + (k % 2) * 32 + i);
+                            int nib = k < 2 ? lowByte & 15 : lowByte >> 4;
+                            int hi = (u8(seg, blk + 128 + 32 * half + i) >> (2 * k)) & 3;
+                            q[i] = nib | hi << 4;
+                        }
+                        for (int j = 0; j < 8; j++) {
+                            laneScale[j] = seg.get(ValueLayout.JAVA_BYTE, blk + 192 + 8 * half + 2 * k + j / 4);
+                        }
+                    }
+                    for (int j = 0; j < 8; j++) {
+                        int s = 0;
+                        int t = 0;
+                        for (int k = 0; k < 4; k++) {
+                            s += q[4 * j + k] * xq[32 * b + 4 * j + k];
+                            t += xq[32 * b + 4 * j + k];
+                        }
+                        if (q4k) {
+                            acc[j] = Math.fma(d * xd[b], (float) (laneScale[j] * s), acc[j]);
+                            acc[j] = Math.fma(-(dmin * xd[b]), (float) (m * t), acc[j]);
+                        } else {
+                            acc[j] = Math.fma(d * xd[b], (float) (laneScale[j] * (s - 32 * t)), acc[j]);
+                        }
+                    }
+                }
+            }
+            out[r] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        }
+        return out;
+    }
+
+    /** The native algorithm in plain Java: see the class comment. */
+    static float[] emulate(TensorView w, float[] x) {
+        int rows = w.rows();
+        int cols = w.columns();
+        int bpb = w.format().bytesPerBlock();
+        float[] out = new float[rows];
+        float[] xd = new float[cols / 32];
+        byte[] xq = new byte[cols];
+        for (int b = 0; b < cols / 32; b++) {
+            float d = Q8Activations.blockScale(x, 32 * b);
+            xd[b] = d;
+            float id = d == 0 ? 0 : 1 / d;
+            for (int i = 32 * b; i < 32 * b + 32; i++) {
+                xq[i] = Q8Activations.quant(x[i], id);
+            }
+        }
+        if (w.format() == QuantFormat.Q4_K || w.format() == QuantFormat.Q6_K) {
+            return emulateK(w, xq, xd);
+        }
+        MemorySegment seg = w.data();
+        int[] wv = new int[32];
+        for (int r = 0; r < rows; r++) {
+            float[] acc = new float[8];
+            for (int b = 0; b < cols / 32; b++) {
+                long at = r * w.rowBytes() + (long) b * bpb;
+                float wd = Float.float16ToFloat(seg.get(LittleEndian.SHORT, at));
+                for (int i = 0; i < 32; i++) {
+                    if (w.format() == QuantFormat.Q8_0) {
+                        wv[i] = seg.get(ValueLayout.JAVA_BYTE, at + 2 + i);
+                    } else {
+                        int packed = seg.get(ValueLayout.JAVA_BYTE, at + 2 + (i & 15)) & 0xFF;
+                        wv[i] = (i < 16 ? packed & 15 : packed >> 4) - 8;
+                    }
+                }
+                float d = wd * xd[b];
+                for (int j = 0; j < 8; j++) {
+                    int s = 0;
+                    for (int k = 0; k < 4; k++) {
+                        s += wv[4 * j + k] * xq[32 * b + 4 * j + k];
+                    }
+                    acc[j] = Math.fma(d, (float) s, acc[j]);
+                }
+            }
+            out[r] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        }
+        return out;
+    }
+}
