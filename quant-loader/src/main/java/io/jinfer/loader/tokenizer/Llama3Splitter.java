@@ -15,18 +15,7 @@ final class Llama3Splitter implements SplitStep {
     private Llama3Splitter() {}
 
     @Override
-    public IntList split(int[] cps, IntList spans) {
-        IntList out = new IntList(spans.size() * 4);
-        int start = 0;
-        for (int s = 0; s < spans.size(); s++) {
-            int end = start + spans.get(s);
-            splitRange(cps, start, end, out);
-            start = end;
-        }
-        return out;
-    }
-
-    private static void splitRange(int[] cps, int from, int to, IntList out) {
+    public void splitRange(int[] cps, int from, int to, IntList out) {
         int tokenStart = from;
         int pos = from;
         while (pos < to) {

@@ -73,18 +73,7 @@ final class RegexSplitter implements SplitStep {
     }
 
     @Override
-    public IntList split(int[] cps, IntList spans) {
-        IntList out = new IntList(spans.size() * 4);
-        int start = 0;
-        for (int s = 0; s < spans.size(); s++) {
-            int len = spans.get(s);
-            splitRange(cps, start, start + len, out);
-            start += len;
-        }
-        return out;
-    }
-
-    private void splitRange(int[] cps, int from, int to, IntList out) {
+    public void splitRange(int[] cps, int from, int to, IntList out) {
         // charStart[k] = index in the subject string of the k-th code point of the range
         int[] charStart = new int[to - from + 1];
         StringBuilder subject = new StringBuilder(to - from);
