@@ -27,7 +27,7 @@ final class LocalEngine implements Engine {
     LocalEngine(RuntimeConfig config) {
         this.config = config;
         Backend backend = findBackend(config.device());
-        this.kernels = backend.createKernels(config.threads(), config.referenceKernels());
+        this.kernels = backend.createKernels(config.threads(), config.referenceKernels(), config.nativeKernels());
         this.budget = new MemoryBudget("runtime", config.memoryBudgetBytes(), null);
     }
 

@@ -31,13 +31,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GoldenLogitsTest {
     private static Runtime runtime;
-    /** Without native kernels, for the float reference (see {@link JavaKernelsOnly}). */
+    /** Without native kernels, for the float reference (native kernels round activations to 8 bits). */
     private static Runtime f32Runtime;
 
     @BeforeAll
     static void start() {
         runtime = Runtime.builder().threads(2).build();
-        f32Runtime = JavaKernelsOnly.build(() -> Runtime.builder().threads(2).build());
+        f32Runtime = Runtime.builder().threads(2).nativeKernels(false).build();
     }
 
     @AfterAll

@@ -30,8 +30,8 @@ class ModelLoadingTest {
 
     @BeforeAll
     static void start() {
-        // the Java kernels are what is compared with the reference here (see JavaKernelsOnly)
-        fast = JavaKernelsOnly.build(() -> Runtime.builder().threads(2).build());
+        // the Java kernels are what is compared with the reference here (native kernels off)
+        fast = Runtime.builder().threads(2).nativeKernels(false).build();
         reference = Runtime.builder().threads(1).referenceKernels(true).build();
     }
 
@@ -158,6 +158,14 @@ class ModelLoadingTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> fast.loadModel(target));
         assertTrue(e.getMessage().contains("gpt2") && e.getMessage().contains("general.architecture"),
                 e.getMessage());
+    }
+
+    @Test
+    void nativeKernelsCanBeTurnedOffPerRuntime() {
+        try (Runtime rt = Runtime.builder().threads(1).nativeKernels(false).build()) {
+            assertTrue(rt.backendDescription().contains("no native kernels: turned off by the runtime"),
+                    rt.backendDescription());
+        }
     }
 
     @Test

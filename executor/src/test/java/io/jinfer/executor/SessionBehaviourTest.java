@@ -33,8 +33,8 @@ class SessionBehaviourTest {
 
     @BeforeAll
     static void load() {
-        // prefill and token-by-token decoding must agree exactly: Java kernels (see JavaKernelsOnly)
-        runtime = JavaKernelsOnly.build(() -> Runtime.builder().threads(2).build());
+        // prefill and token-by-token decoding must agree exactly: Java kernels (native kernels off)
+        runtime = Runtime.builder().threads(2).nativeKernels(false).build();
         model = runtime.loadModel(TestModels.small(QuantFormat.Q8_0));
     }
 

@@ -82,6 +82,7 @@ public final class Runtime implements AutoCloseable {
         private long memoryBudgetBytes = Long.MAX_VALUE;
         private String device = "cpu";
         private boolean referenceKernels = false;
+        private boolean nativeKernels = true;
 
         private Builder() {}
 
@@ -133,6 +134,21 @@ public final class Runtime implements AutoCloseable {
         }
 
         /**
+         * Allows or forbids the backend's native (C) kernels. On by default: the CPU backend then runs
+         * one-token products of Q4_0, Q8_0, Q4_K and Q6_K weights in C with activations rounded to
+         * 8-bit blocks, as llama.cpp does. Off keeps every product in the Java kernels with F32
+         * activations (what the float-reference checks need). The system property
+         * {@code jinfer.cpu.native=false} also turns them off.
+         *
+         * @param on whether native kernels may be used
+         * @return this
+         */
+        public Builder nativeKernels(boolean on) {
+            nativeKernels = on;
+            return this;
+        }
+
+        /**
          * Validates the options, finds an engine through {@link java.util.ServiceLoader} and starts its
          * worker threads.
          *
@@ -141,7 +157,7 @@ public final class Runtime implements AutoCloseable {
          * @throws JinferException when no engine module is on the class path or module path
          */
         public Runtime build() {
-            return new Runtime(new RuntimeConfig(threads, memoryBudgetBytes, device, referenceKernels));
+            return new Runtime(new RuntimeConfig(threads, memoryBudgetBytes, device, referenceKernels, nativeKernels));
         }
     }
 }

@@ -3,6 +3,7 @@ package io.jinfer.backend.cpu;
 import io.jinfer.api.DeviceInfo;
 import io.jinfer.api.spi.Backend;
 import io.jinfer.api.spi.Kernels;
+import jdk.incubator.vector.FloatVector;
 import java.util.List;
 
 /** The CPU backend: always available. */
@@ -36,6 +37,19 @@ public final class CpuBackend implements Backend {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
-        return reference ? new ReferenceKernels() : new VectorKernels(threads);
+        return createKernels(threads, reference, true);
+    }
+
+    @Override
+    public Kernels createKernels(int threads, boolean reference, boolean nativeKernels) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        if (reference) {
+            return new ReferenceKernels();
+        }
+        return new VectorKernels(threads, FloatVector.SPECIES_PREFERRED, nativeKernels
+                ? NativeKernels.fromSystemProperties()
+                : NativeKernels.unavailable("turned off by the runtime (Runtime.Builder.nativeKernels(false))"));
     }
 }

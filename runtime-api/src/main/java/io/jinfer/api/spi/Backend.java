@@ -40,4 +40,18 @@ public interface Backend {
      * @throws IllegalStateException when the backend is unavailable
      */
     Kernels createKernels(int threads, boolean reference);
+
+    /**
+     * Creates a kernel set, saying whether native kernels may be used. Backends without native
+     * kernels ignore the flag.
+     *
+     * @param threads worker threads, at least 1
+     * @param reference {@code true} for the plain scalar reference kernels
+     * @param nativeKernels whether native kernels may be used where the backend has them
+     * @return the kernels; close them to stop their threads
+     * @throws IllegalStateException when the backend is unavailable
+     */
+    default Kernels createKernels(int threads, boolean reference, boolean nativeKernels) {
+        return createKernels(threads, reference);
+    }
 }

@@ -7,8 +7,11 @@ package io.jinfer.api.spi;
  * @param memoryBudgetBytes the most memory the runtime may allocate for KV caches and scratch
  * @param device the device name, e.g. {@code cpu}
  * @param referenceKernels whether to use the scalar reference kernels
+ * @param nativeKernels whether the backend may use native (C) kernels where it has them; those may
+ *     round activations to 8 bits, as llama.cpp does
  */
-public record RuntimeConfig(int threads, long memoryBudgetBytes, String device, boolean referenceKernels) {
+public record RuntimeConfig(
+        int threads, long memoryBudgetBytes, String device, boolean referenceKernels, boolean nativeKernels) {
     /** Validates the options. */
     public RuntimeConfig {
         if (threads < 1 || threads > 1024) {
