@@ -20,9 +20,17 @@ final class BlockMath {
      * whichever comes first. Zero for an all-zero block.
      */
     static float signedAbsMax(float[] x, int off) {
+        return signedAbsMax(x, off, QK);
+    }
+
+    /**
+     * The value of largest magnitude among {@code n} values, keeping its sign; the first one wins a
+     * tie. Zero when all are zero.
+     */
+    static float signedAbsMax(float[] x, int off, int n) {
         float amax = 0f;
         float max = 0f;
-        for (int j = 0; j < QK; j++) {
+        for (int j = 0; j < n; j++) {
             float v = x[off + j];
             if (amax < Math.abs(v)) {
                 amax = Math.abs(v);

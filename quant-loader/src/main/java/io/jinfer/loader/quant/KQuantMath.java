@@ -1,6 +1,5 @@
 package io.jinfer.loader.quant;
 
-import io.jinfer.api.format.LittleEndian;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -42,16 +41,6 @@ final class KQuantMath {
         return Math.max(lo, Math.min(hi, v));
     }
 
-    /** Stores a scale as F16 (little-endian). */
-    static void putHalf(MemorySegment dst, long at, float v) {
-        dst.set(LittleEndian.SHORT, at, HalfFloats.toF16(v));
-    }
-
-    /** Stores the low 8 bits of {@code b}. */
-    static void putByte(MemorySegment dst, long at, int b) {
-        dst.set(java.lang.foreign.ValueLayout.JAVA_BYTE, at, (byte) b);
-    }
-
     /**
      * Writes the 2-bit levels {@code L[0..255]} (each 0..3) packed as Q2_K and Q3_K keep them: in
      * each half of 128, value {@code 32 * g + l} sits at bit {@code 2g} of byte {@code l}.
@@ -62,7 +51,7 @@ final class KQuantMath {
             for (int l = 0; l < 32; l++) {
                 int b = levels[base + l] | levels[base + l + 32] << 2 | levels[base + l + 64] << 4
                         | levels[base + l + 96] << 6;
-                putByte(dst, at + 32L * half + l, b);
+                BlockMath.putByte(dst, at + 32L * half + l, b);
             }
         }
     }

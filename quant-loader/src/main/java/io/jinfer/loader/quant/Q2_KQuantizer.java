@@ -2,8 +2,8 @@ package io.jinfer.loader.quant;
 
 import static io.jinfer.loader.quant.KQuantMath.clamp;
 import static io.jinfer.loader.quant.KQuantMath.nearestInt;
-import static io.jinfer.loader.quant.KQuantMath.putByte;
-import static io.jinfer.loader.quant.KQuantMath.putHalf;
+import static io.jinfer.loader.quant.BlockMath.putByte;
+import static io.jinfer.loader.quant.BlockMath.putHalf;
 import static io.jinfer.loader.quant.KQuantMath.viaF16;
 
 import java.lang.foreign.MemorySegment;

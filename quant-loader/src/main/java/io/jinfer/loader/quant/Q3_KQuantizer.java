@@ -2,8 +2,8 @@ package io.jinfer.loader.quant;
 
 import static io.jinfer.loader.quant.KQuantMath.clamp;
 import static io.jinfer.loader.quant.KQuantMath.nearestInt;
-import static io.jinfer.loader.quant.KQuantMath.putByte;
-import static io.jinfer.loader.quant.KQuantMath.putHalf;
+import static io.jinfer.loader.quant.BlockMath.putByte;
+import static io.jinfer.loader.quant.BlockMath.putHalf;
 import static io.jinfer.loader.quant.KQuantMath.viaF16;
 
 import java.lang.foreign.MemorySegment;
@@ -22,16 +22,10 @@ final class Q3_KQuantizer {
         KScratch s = KScratch.get();
         int[] levels = s.levels;
         float[] scales = s.scales;
-        float maxScale = 0;
-        float amax = 0;
         for (int g = 0; g < 16; g++) {
             scales[g] = SymmetricScaleSearch.q3(16, 4, x, off + 16 * g, levels, 16 * g);
-            float abs = Math.abs(scales[g]);
-            if (abs > amax) {
-                amax = abs;
-                maxScale = scales[g];
-            }
         }
+        float maxScale = BlockMath.signedAbsMax(scales, 0, 16);
         int[] stored = s.scaleLevels;
         float d;
         if (maxScale != 0) {

@@ -1,6 +1,6 @@
 package io.jinfer.loader.quant;
 
-import static io.jinfer.loader.quant.KQuantMath.putByte;
+import static io.jinfer.loader.quant.BlockMath.putByte;
 
 import java.lang.foreign.MemorySegment;
 

@@ -26,16 +26,8 @@ final class SymmetricScaleSearch {
      * @return the fitted scale (0 for an all-zero group, whose levels are all 0)
      */
     static float qx(int n, int nmax, float[] x, int off, int[] levels, int lOff) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[off + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[off + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = BlockMath.signedAbsMax(x, off, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             java.util.Arrays.fill(levels, lOff, lOff + n, 0);
             return 0f;
         }
@@ -85,16 +77,8 @@ final class SymmetricScaleSearch {
      * @return the fitted scale (0 for an all-zero group, whose levels are all 0)
      */
     static float q3(int n, int nmax, float[] x, int off, int[] levels, int lOff) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[off + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[off + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = BlockMath.signedAbsMax(x, off, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             java.util.Arrays.fill(levels, lOff, lOff + n, 0);
             return 0f;
         }
