@@ -67,7 +67,11 @@ final class InferenceSession implements Session {
         }
     }
 
-    /** Runs tokens through the model in batches; calls {@code rowSink} for the rows whose logits are wanted. */
+    /**
+     * Runs tokens through the model in batches, appending them to the cache. With {@code allLogits}
+     * the logits after every token go to {@code rows}; otherwise only the last token's, into the
+     * workspace, for sampling.
+     */
     private void feed(int[] tokens, boolean allLogits, float[][] rows) {
         Kernels kr = model.engine().kernels();
         Transformer tf = model.transformer();

@@ -5,7 +5,7 @@ import io.jinfer.api.spi.KvLayer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/** A session's keys and values for every layer, off-heap in one confined arena. */
+/** A session's keys and values for every layer, off-heap in one shared arena (closed with the session). */
 final class KvCache implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final KvLayer[] layers;
