@@ -1,6 +1,8 @@
 package io.jinfer.executor;
 
+import io.jinfer.api.GenerationScheduler;
 import io.jinfer.api.Model;
+import io.jinfer.api.SchedulerOptions;
 import io.jinfer.api.QuantFormat;
 import io.jinfer.api.Session;
 import io.jinfer.api.SessionOptions;
@@ -106,6 +108,12 @@ final class LoadedModel implements Model {
         InferenceSession s = new InferenceSession(this, options);
         sessions.add(s);
         return s;
+    }
+
+    @Override
+    public GenerationScheduler newScheduler(SchedulerOptions options) {
+        ensureOpen();
+        return new SessionPoolScheduler(this, options);
     }
 
     synchronized void forget(InferenceSession s) {

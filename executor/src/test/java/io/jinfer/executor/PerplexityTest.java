@@ -233,6 +233,11 @@ class PerplexityTest {
 
     /** A model whose logits rows come from a function; it records what it was asked to evaluate. */
     private static final class ScriptedModel implements Model {
+
+        @Override
+        public io.jinfer.api.GenerationScheduler newScheduler(io.jinfer.api.SchedulerOptions options) {
+            throw new UnsupportedOperationException("a scripted model has no scheduler");
+        }
         final int vocab;
         final BiFunction<int[], Integer, float[]> rows;
         final int trained;

@@ -76,6 +76,15 @@ public interface Model extends AutoCloseable {
     Session newSession(SessionOptions options);
 
     /** Unmaps the weights and closes every open session. Closing twice is an error. */
+    /**
+     * Creates a scheduler that runs many generations of this model concurrently. Each running
+     * generation holds its own KV cache; the scheduler is closed by the caller (or with the model).
+     *
+     * @param options parallelism, queue bound and session options
+     * @return a new scheduler
+     */
+    GenerationScheduler newScheduler(SchedulerOptions options);
+
     @Override
     void close();
 }

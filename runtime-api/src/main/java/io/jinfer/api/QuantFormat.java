@@ -75,7 +75,24 @@ public enum QuantFormat {
     /** OCP microscaling FP4: 32 E2M1 values with one E8M0 (power of two) scale. */
     MXFP4(39, 32, 17, true),
     /** NVIDIA FP4: 64 E2M1 values per block, one unsigned E4M3 scale per 16 of them. */
-    NVFP4(40, 64, 36, true);
+    NVFP4(40, 64, 36, true),
+    /**
+     * FP8 E4M3FN as {@code cuda_fp8.h} defines it (bias 7, no infinities, S.1111.111 is NaN, largest
+     * finite 448), one byte per value; not a GGUF type. Scaled through {@link io.jinfer.api.spi.WeightScales}.
+     */
+    F8_E4M3(-1, 1, 1, true),
+    /** FP8 E5M2 (bias 15, IEEE-like infinities and NaNs, largest finite 57344); not a GGUF type. */
+    F8_E5M2(-1, 1, 1, true),
+    /**
+     * Bare FP4 E2M1 codes, two per byte (element 2i in the low nibble), as safetensors checkpoints store
+     * NVFP4 and MXFP4 weights; the block scales travel separately in {@link io.jinfer.api.spi.WeightScales}.
+     */
+    E2M1(-1, 2, 1, true),
+    /** Unsigned power-of-two scale byte of the OCP microscaling formats: 2^(e-127), 0xFF is NaN. */
+    E8M0(-1, 1, 1, true);
+
+    /** {@link #ggmlType()} of formats that GGUF cannot hold. */
+    public static final int NOT_GGUF = -1;
 
     private final int ggmlType;
     private final int blockSize;
@@ -90,9 +107,18 @@ public enum QuantFormat {
     }
 
     /**
+     * Tells whether GGUF files can hold this format (false for checkpoint-only formats such as FP8).
+     *
+     * @return true when {@link #ggmlType()} is a real ggml type number
+     */
+    public boolean isGguf() {
+        return ggmlType != NOT_GGUF;
+    }
+
+    /**
      * Returns the number GGUF files and ggml use for this format.
      *
-     * @return the {@code ggml_type} number used in GGUF tensor infos
+     * @return the {@code ggml_type} number used in GGUF tensor infos, {@link #NOT_GGUF} for others
      */
     public int ggmlType() {
         return ggmlType;
@@ -149,7 +175,7 @@ public enum QuantFormat {
      */
     public static Optional<QuantFormat> fromGgmlType(long ggmlType) {
         for (QuantFormat f : values()) {
-            if (f.ggmlType == ggmlType) {
+            if (f.isGguf() && f.ggmlType == ggmlType) {
                 return Optional.of(f);
             }
         }

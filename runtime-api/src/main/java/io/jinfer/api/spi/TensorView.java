@@ -3,6 +3,7 @@ package io.jinfer.api.spi;
 import io.jinfer.api.QuantFormat;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A zero-copy view of one weight tensor. Shapes use ggml's order: {@code shape[0]} is the number of
@@ -12,10 +13,15 @@ import java.util.Arrays;
  * @param format element format
  * @param shape dimensions, fastest-varying first
  * @param data the tensor's bytes (a slice of the mapped file)
+ * @param scales scales stored beside the codes (FP8 and FP4 checkpoints), or null when the format's
+ *     blocks carry their own scales or need none
  */
-public record TensorView(String name, QuantFormat format, long[] shape, MemorySegment data) {
+public record TensorView(String name, QuantFormat format, long[] shape, MemorySegment data, WeightScales scales) {
 
-    /** Checks that the data holds exactly the bytes the shape and format need. */
+    /**
+     * Checks that the data holds exactly the bytes the shape and format need, and that the scale grid,
+     * when present, covers the matrix.
+     */
     public TensorView {
         shape = shape.clone();
         long expected = bytesFor(format, shape);
@@ -23,6 +29,29 @@ public record TensorView(String name, QuantFormat format, long[] shape, MemorySe
             throw new IllegalArgumentException("tensor " + name + " " + format + Arrays.toString(shape)
                     + " needs " + expected + " bytes, got " + data.byteSize());
         }
+        if (scales != null) {
+            scales.validate(name, shape.length == 0 ? 1 : shape[0], rowsOf(shape));
+        }
+    }
+
+    /**
+     * A view of a tensor whose format needs no separate scales.
+     *
+     * @param name tensor name
+     * @param format element format
+     * @param shape dimensions, fastest-varying first
+     * @param data the tensor's bytes
+     */
+    public TensorView(String name, QuantFormat format, long[] shape, MemorySegment data) {
+        this(name, format, shape, data, null);
+    }
+
+    private static long rowsOf(long[] shape) {
+        long rows = 1;
+        for (int i = 1; i < shape.length; i++) {
+            rows = Math.multiplyExact(rows, shape[i]);
+        }
+        return rows;
     }
 
     /**
@@ -107,7 +136,7 @@ public record TensorView(String name, QuantFormat format, long[] shape, MemorySe
     @Override
     public boolean equals(Object o) {
         return o instanceof TensorView t && t.name.equals(name) && t.format == format
-                && Arrays.equals(t.shape, shape) && t.data.equals(data);
+                && Arrays.equals(t.shape, shape) && t.data.equals(data) && Objects.equals(t.scales, scales);
     }
 
     @Override
