@@ -2,6 +2,7 @@
 module io.jinfer.loader {
     requires transitive io.jinfer.memory;
     requires org.slf4j;
+    requires com.fasterxml.jackson.databind;
 
     exports io.jinfer.loader.gguf;
     exports io.jinfer.loader.quant;
