@@ -112,7 +112,8 @@ public final class Runtime implements AutoCloseable {
         /**
          * Chooses the device to run on.
          *
-         * @param name the device name; {@code cpu} is the only one so far, and a blank name makes
+         * @param name the backend name: {@code cpu}; {@code cuda} is registered and explains why it
+         *     cannot run (no driver, or its forward pass not wired yet); a blank name makes
          *     {@link #build()} throw
          * @return this builder
          */
