@@ -5,6 +5,9 @@ module io.jinfer.bench {
     requires jmh.core;
     requires jdk.incubator.vector;
     requires java.management;
+    requires java.net.http;
+    requires com.fasterxml.jackson.databind;
 
     exports io.jinfer.bench;
+    exports io.jinfer.bench.load;
 }

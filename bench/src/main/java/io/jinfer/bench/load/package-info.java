@@ -1,0 +1,2 @@
+/** A bounded, loopback-only load generator for OpenAI-compatible streaming servers. */
+package io.jinfer.bench.load;
