@@ -234,13 +234,13 @@ public final class Perplexity {
                 nll += chunkNll;
                 count += perChunk;
                 PerplexityResult.Chunk scored = new PerplexityResult.Chunk(c, start, chunkNll, perChunk,
-                        Math.exp(nll / count));
+                        StrictMath.exp(nll / count));
                 chunks.add(scored);
                 listener.chunkScored(scored, chunkCount);
             }
         }
         double mean = nll / count;
-        double ppl = Math.exp(mean);
+        double ppl = StrictMath.exp(mean);
         double variance = nll2 / count - mean * mean;
         double uncertainty = count > 1 && variance > 0 ? Math.sqrt(variance / (count - 1)) * ppl : Double.NaN;
         return new PerplexityResult(contextLength, tokens.length, chunks, count, ppl, uncertainty);
@@ -272,8 +272,8 @@ public final class Perplexity {
         }
         double sum = 0;
         for (float l : logits) {
-            sum += (float) Math.exp(l - max);
+            sum += (float) StrictMath.exp(l - max);
         }
-        return Math.log(sum) - (double) (logits[target] - max);
+        return StrictMath.log(sum) - (double) (logits[target] - max);
     }
 }

@@ -51,7 +51,7 @@ public record PerplexityResult(int contextLength, int textTokens, List<Chunk> ch
          * @return the perplexity of this chunk alone
          */
         public double perplexity() {
-            return Math.exp(negLogLikelihood / tokensScored);
+            return StrictMath.exp(negLogLikelihood / tokensScored);
         }
     }
 }

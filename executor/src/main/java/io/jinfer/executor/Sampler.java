@@ -47,7 +47,7 @@ final class Sampler {
         float max = values[0];
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            double e = Math.exp(values[i] - max);
+            double e = StrictMath.exp(values[i] - max);
             values[i] = (float) e;
             sum += e;
         }
@@ -75,7 +75,7 @@ final class Sampler {
         double total = 0;
         double invT = 1.0 / p.temperature();
         for (int i = 0; i < n; i++) {
-            values[i] = (float) Math.pow(values[i], invT);
+            values[i] = (float) StrictMath.pow(values[i], invT);
             total += values[i];
         }
         double r = random.nextDouble() * total;

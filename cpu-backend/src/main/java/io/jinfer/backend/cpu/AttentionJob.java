@@ -76,7 +76,7 @@ final class AttentionJob implements WorkerPool.Task {
         }
         float sum = 0;
         for (int p = 0; p <= last; p++) {
-            float e = (float) Math.exp(s[p] - max);
+            float e = StableExp.exp(s[p] - max);
             s[p] = e;
             sum += e;
         }

@@ -96,13 +96,13 @@ public final class ReferenceKernels implements Kernels {
             for (int h = 0; h < heads; h++) {
                 int base = (t * heads + h) * headDim;
                 for (int i = 0; i < pairs; i++) {
-                    double freq = Math.pow(rope.base(), -2.0 * i / rope.dims());
+                    double freq = StrictMath.pow(rope.base(), -2.0 * i / rope.dims());
                     if (rope.freqFactors() != null) {
                         freq /= f32(rope.freqFactors(), i);
                     }
                     double theta = pos * freq;
-                    float cos = (float) Math.cos(theta);
-                    float sin = (float) Math.sin(theta);
+                    float cos = (float) StrictMath.cos(theta);
+                    float sin = (float) StrictMath.sin(theta);
                     int a = rope.neox() ? base + i : base + 2 * i;
                     int b = rope.neox() ? base + i + pairs : base + 2 * i + 1;
                     float x0 = x[a];
@@ -162,7 +162,7 @@ public final class ReferenceKernels implements Kernels {
                 }
                 float sum = 0;
                 for (int p = 0; p <= last; p++) {
-                    scores[p] = (float) Math.exp(scores[p] - max);
+                    scores[p] = (float) StrictMath.exp(scores[p] - max);
                     sum += scores[p];
                 }
                 for (int i = 0; i < hd; i++) {
@@ -181,7 +181,7 @@ public final class ReferenceKernels implements Kernels {
     public void swiglu(float[] gate, float[] up, int length) {
         for (int i = 0; i < length; i++) {
             float g = gate[i];
-            gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
+            gate[i] = (float) (g / (1.0 + StrictMath.exp(-g))) * up[i];
         }
     }
 

@@ -306,7 +306,7 @@ public final class VectorKernels implements Kernels {
         int pairs = rope.dims() / 2;
         double[] freqs = new double[pairs];
         for (int i = 0; i < pairs; i++) {
-            freqs[i] = Math.pow(rope.base(), -2.0 * i / rope.dims());
+            freqs[i] = StrictMath.pow(rope.base(), -2.0 * i / rope.dims());
             if (rope.freqFactors() != null) {
                 freqs[i] /= f32(rope.freqFactors(), "rope frequency factors").getAtIndex(LittleEndian.FLOAT, i);
             }
@@ -335,8 +335,8 @@ public final class VectorKernels implements Kernels {
             int pos = startPos + t;
             for (int i = 0; i < pairs; i++) {
                 double theta = pos * freqs[i];
-                cos[i] = (float) Math.cos(theta);
-                sin[i] = (float) Math.sin(theta);
+                cos[i] = (float) StrictMath.cos(theta);
+                sin[i] = (float) StrictMath.sin(theta);
             }
             for (int h = 0; h < heads; h++) {
                 int base = (t * heads + h) * headDim;
@@ -418,12 +418,12 @@ public final class VectorKernels implements Kernels {
         int i = 0;
         for (; i + step <= length; i += step) {
             FloatVector g = FloatVector.fromArray(f, gate, i);
-            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector silu = g.div(StableExp.exp(g.neg()).add(1f));
             silu.mul(FloatVector.fromArray(f, up, i)).intoArray(gate, i);
         }
         for (; i < length; i++) {
             float g = gate[i];
-            gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
+            gate[i] = g / (StableExp.exp(-g) + 1f) * up[i];
         }
     }
 
