@@ -7,7 +7,7 @@ import io.jinfer.api.QuantFormat;
 import io.jinfer.api.Session;
 import io.jinfer.api.SessionOptions;
 import io.jinfer.api.Tokenizer;
-import io.jinfer.loader.hf.HfModelDirectory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,12 +37,11 @@ final class LoadedModel implements Model {
     }
 
     /**
-     * Opens a model: a directory holding {@code config.json} is read as a Hugging Face checkpoint,
+     * Opens a model: a directory is read as a Hugging Face checkpoint (it must hold {@code config.json}),
      * anything else as a GGUF file.
      */
     static LoadedModel load(Path path, LocalEngine engine) {
-        ModelSource source = HfModelDirectory.isModelDirectory(path) ? HfModelSource.open(path)
-                : GgufModelSource.open(path);
+        ModelSource source = Files.isDirectory(path) ? HfModelSource.open(path) : GgufModelSource.open(path);
         try {
             return new LoadedModel(source, ModelWeights.bind(source.weights(), source.config()), engine);
         } catch (RuntimeException e) {
