@@ -41,7 +41,11 @@ final class HfCheckpoints {
             String[] files = {"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"};
             try (GgufFile in = GgufFile.open(gguf)) {
                 for (TensorView t : in.tensors()) {
-                    String name = HfTensorNames.toHf(t.name()).orElseThrow();
+                    String name = HfTensorNames.toHf(t.name()).orElse(null);
+                    if (name == null) {
+                        // rope_freqs.weight: HF keeps rope scaling in config.json instead.
+                        continue;
+                    }
                     boolean layer = name.startsWith("model.layers.");
                     SafetensorsWriter w = shards == 2 && layer ? second : first;
                     index.put(name, files[shards == 2 && layer ? 1 : 0]);

@@ -13,9 +13,11 @@ import io.jinfer.api.QuantFormat;
 import io.jinfer.api.Runtime;
 import io.jinfer.api.SamplingParams;
 import io.jinfer.api.Session;
+import io.jinfer.loader.hf.RopeScaling;
 import io.jinfer.loader.synth.Architecture;
 import io.jinfer.loader.synth.SyntheticModel;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -58,6 +60,39 @@ class HfDirectoryLoadingTest {
             }
         }
         assertTrue(worst <= 1e-4, "largest logit difference " + worst);
+    }
+
+    /**
+     * Llama 3 rope scaling in config.json acts as the {@code rope_freqs.weight} that llama.cpp writes
+     * for it. The original context is set small so that the tiny model's pairs fall in all three bands.
+     */
+    @Test
+    void llama3RopeScalingActsAsRopeFreqs() throws IOException {
+        SyntheticModel spec = SyntheticModel.tiny().withWeightFormat(QuantFormat.F32);
+        RopeScaling scaling = new RopeScaling("llama3", 8, 1, 4, 64);
+        float[] factors = scaling.frequencyFactors(spec.ropeBase(), spec.headDim());
+        byte[] bytes = new byte[4 * factors.length];
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(factors);
+        Path gguf = TestModels.rewrite(TestModels.write(spec), "with-rope-freqs", e -> e.extraTensors = w -> w.addTensor(
+                "rope_freqs.weight", QuantFormat.F32, new long[] {factors.length}, MemorySegment.ofArray(bytes)));
+        Path hf = dir.resolve("scaled");
+        HfCheckpoints.write(spec, gguf, hf, 1);
+        Files.writeString(hf.resolve("config.json"), HfCheckpoints.config(spec).replace("}",
+                ",\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8.0,\"low_freq_factor\":1.0,"
+                        + "\"high_freq_factor\":4.0,\"original_max_position_embeddings\":64}}"));
+        float[][] expected = logits(gguf);
+        float[][] actual = logits(hf);
+        float[][] unscaled = logits(TestModels.write(spec));
+        double worst = 0;
+        double effect = 0;
+        for (int t = 0; t < TOKENS.length; t++) {
+            for (int v = 0; v < expected[t].length; v++) {
+                worst = Math.max(worst, Math.abs(expected[t][v] - actual[t][v]));
+                effect = Math.max(effect, Math.abs(expected[t][v] - unscaled[t][v]));
+            }
+        }
+        assertTrue(worst <= 1e-4, "largest logit difference " + worst);
+        assertTrue(effect > 1e-3, "the scaling changes the logits (by " + effect + ")");
     }
 
     /** Without the un-permutation the directory would be a different model: the test above can fail. */
