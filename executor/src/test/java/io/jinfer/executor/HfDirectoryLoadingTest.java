@@ -14,6 +14,11 @@ import io.jinfer.api.Runtime;
 import io.jinfer.api.SamplingParams;
 import io.jinfer.api.Session;
 import io.jinfer.loader.hf.RopeScaling;
+import io.jinfer.loader.safetensors.SafetensorsCheckpoint;
+import io.jinfer.loader.safetensors.SafetensorsDtype;
+import io.jinfer.loader.safetensors.SafetensorsFile;
+import io.jinfer.loader.safetensors.SafetensorsTensor;
+import io.jinfer.loader.safetensors.SafetensorsWriter;
 import io.jinfer.loader.synth.Architecture;
 import io.jinfer.loader.synth.SyntheticModel;
 import java.io.IOException;
@@ -135,6 +140,60 @@ class HfDirectoryLoadingTest {
                         .sampling(SamplingParams.GREEDY).stopAtEndOfGeneration(false).build(), (id, text) -> true);
                 assertEquals(4, r.tokens().length);
             }
+        }
+    }
+
+    /** Rewrites every layer matrix of a plain directory as ModelOpt FP8 with per-channel scales. */
+    private static void quantiseAsModelOptFp8(Path hf) throws IOException {
+        Path file = hf.resolve(SafetensorsCheckpoint.SINGLE);
+        SafetensorsWriter w = new SafetensorsWriter();
+        try (SafetensorsFile in = SafetensorsFile.open(file)) {
+            for (SafetensorsTensor t : in.tensors()) {
+                long[] s = t.shape();
+                if (s.length == 2 && t.name().startsWith("model.layers.")) {
+                    byte[] codes = new byte[Math.toIntExact(s[0] * s[1])];
+                    java.util.Arrays.fill(codes, (byte) 0x38);
+                    w.add(t.name(), SafetensorsDtype.F8_E4M3, s, codes);
+                    String module = t.name().substring(0, t.name().length() - ".weight".length());
+                    w.add(module + ".weight_scale", SafetensorsDtype.F32, new long[] {s[0]}, new byte[4 * (int) s[0]]);
+                } else {
+                    w.add(t.name(), t.dtype(), s, t.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                }
+            }
+        }
+        w.write(file);
+        Files.writeString(hf.resolve("hf_quant_config.json"), "{\"quantization\":{\"quant_algo\":\"FP8\"}}");
+    }
+
+    @Test
+    void modelOptFp8DirectoryBindsItsScaledWeights() throws IOException {
+        SyntheticModel spec = SyntheticModel.tiny().withWeightFormat(QuantFormat.BF16);
+        Path hf = dir.resolve("fp8");
+        HfCheckpoints.write(spec, TestModels.write(spec), hf, 1);
+        quantiseAsModelOptFp8(hf);
+        try (Runtime rt = Runtime.builder().threads(1).build(); Model m = rt.loadModel(hf)) {
+            assertEquals(QuantFormat.F8_E4M3, m.weightFormat());
+            assertEquals("MODELOPT_FP8", m.metadata().get("jinfer.quantization"));
+        }
+        // Drop the description: the FP8 weights are then refused by name.
+        Files.delete(hf.resolve("hf_quant_config.json"));
+        try (Runtime rt = Runtime.builder().threads(1).build()) {
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> rt.loadModel(hf));
+            assertTrue(e.getMessage().contains("no quantization description"), e.getMessage());
+        }
+    }
+
+    @Test
+    void unsupportedQuantMethodIsNamed() throws IOException {
+        SyntheticModel spec = SyntheticModel.tiny().withWeightFormat(QuantFormat.F32);
+        Path hf = dir.resolve("awq");
+        HfCheckpoints.write(spec, TestModels.write(spec), hf, 1);
+        Files.writeString(hf.resolve("config.json"), HfCheckpoints.config(spec).replace("}",
+                ",\"quantization_config\":{\"quant_method\":\"awq\",\"bits\":4}}"));
+        try (Runtime rt = Runtime.builder().threads(1).build()) {
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> rt.loadModel(hf));
+            assertEquals("quantization_config.quant_method", e.field(), e.getMessage());
+            assertTrue(e.getMessage().contains("\"awq\" is not supported"), e.getMessage());
         }
     }
 
