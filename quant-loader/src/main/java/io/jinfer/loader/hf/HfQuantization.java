@@ -128,6 +128,9 @@ public record HfQuantization(Scheme scheme, Path source, int blockRows, int bloc
         String type = wf.string(weights, "type", null);
         int bits = wf.positiveInt(weights, "num_bits");
         String strategy = wf.string(weights, "strategy", null);
+        if (!wf.bool(weights, "symmetric", true)) {
+            throw wf.error("symmetric", "asymmetric weights (with a weight_zero_point) are not supported");
+        }
         switch (groupFormat) {
             case "float-quantized" -> {
                 if (!type.equals("float") || bits != 8) {

@@ -23,6 +23,11 @@ public record SafetensorsTensor(String name, SafetensorsDtype dtype, long[] shap
         shape = shape.clone();
     }
 
+    /**
+     * Returns a copy of the dimensions, slowest-varying first.
+     *
+     * @return the shape as the header gives it
+     */
     @Override
     public long[] shape() {
         return shape.clone();

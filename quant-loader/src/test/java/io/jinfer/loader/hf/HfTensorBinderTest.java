@@ -269,6 +269,12 @@ class HfTensorBinderTest {
     }
 
     @Test
+    void asymmetricCompressedTensors() {
+        fails(compressedFp8("{\"num_bits\":8,\"type\":\"float\",\"strategy\":\"channel\",\"symmetric\":false}"),
+                FP8_WEIGHT, "quantization_config.config_groups.weights.symmetric", "zero_point");
+    }
+
+    @Test
     void fp8WithoutBlockSize() {
         fails("{\"quant_method\":\"fp8\"}", FP8_WEIGHT, "quantization_config.weight_block_size", "[rows, columns]");
     }
