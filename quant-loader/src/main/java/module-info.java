@@ -1,4 +1,4 @@
-/** GGUF reading and writing, and tokenizers built from model metadata. */
+/** GGUF and safetensors reading and writing, Hugging Face model directories, and tokenizers built from model metadata. */
 module io.jinfer.loader {
     requires transitive io.jinfer.memory;
     requires org.slf4j;
@@ -6,6 +6,8 @@ module io.jinfer.loader {
 
     exports io.jinfer.loader.gguf;
     exports io.jinfer.loader.quant;
+    exports io.jinfer.loader.safetensors;
+    exports io.jinfer.loader.hf;
     exports io.jinfer.loader.synth;
     exports io.jinfer.loader.tokenizer;
 }

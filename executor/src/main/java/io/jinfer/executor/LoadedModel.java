@@ -7,16 +7,18 @@ import io.jinfer.api.QuantFormat;
 import io.jinfer.api.Session;
 import io.jinfer.api.SessionOptions;
 import io.jinfer.api.Tokenizer;
-import io.jinfer.loader.gguf.GgufFile;
-import io.jinfer.loader.tokenizer.Tokenizers;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A GGUF model mapped into memory with its configuration, weights and tokenizer. */
+/**
+ * A model mapped into memory with its configuration, weights and tokenizer, from a GGUF file or a
+ * Hugging Face directory.
+ */
 final class LoadedModel implements Model {
-    private final GgufFile file;
+    private final ModelSource source;
     private final ModelConfig config;
     private final ModelWeights weights;
     private final Transformer transformer;
@@ -25,31 +27,25 @@ final class LoadedModel implements Model {
     private final List<InferenceSession> sessions = new ArrayList<>();
     private boolean closed;
 
-    private LoadedModel(GgufFile file, ModelConfig config, ModelWeights weights, Tokenizer tokenizer,
-            LocalEngine engine) {
-        this.file = file;
-        this.config = config;
+    private LoadedModel(ModelSource source, ModelWeights weights, LocalEngine engine) {
+        this.source = source;
+        this.config = source.config();
         this.weights = weights;
         this.transformer = new Transformer(config, weights);
-        this.tokenizer = tokenizer;
+        this.tokenizer = source.tokenizer();
         this.engine = engine;
     }
 
+    /**
+     * Opens a model: a directory is read as a Hugging Face checkpoint (it must hold {@code config.json}),
+     * anything else as a GGUF file.
+     */
     static LoadedModel load(Path path, LocalEngine engine) {
-        GgufFile file = GgufFile.open(path);
+        ModelSource source = Files.isDirectory(path) ? HfModelSource.open(path) : GgufModelSource.open(path);
         try {
-            var embd = file.tensor("token_embd.weight");
-            ModelConfig config = ModelConfig.fromMetadata(path, file.metadata(), embd.rows());
-            ModelWeights weights = ModelWeights.bind(file, config);
-            Tokenizer tokenizer = Tokenizers.fromGguf(file.metadata());
-            if (tokenizer.vocabularySize() > config.vocabSize()) {
-                throw new io.jinfer.api.ModelFormatException(path, -1, "tokenizer.ggml.tokens",
-                        "the vocabulary has " + tokenizer.vocabularySize() + " tokens but token_embd.weight only "
-                                + config.vocabSize() + " rows");
-            }
-            return new LoadedModel(file, config, weights, tokenizer, engine);
+            return new LoadedModel(source, ModelWeights.bind(source.weights(), source.config()), engine);
         } catch (RuntimeException e) {
-            file.close();
+            source.close();
             throw e;
         }
     }
@@ -73,7 +69,7 @@ final class LoadedModel implements Model {
 
     @Override
     public String name() {
-        return file.metadata().findString("general.name").orElse(file.path().getFileName().toString());
+        return source.name();
     }
 
     @Override
@@ -98,7 +94,7 @@ final class LoadedModel implements Model {
 
     @Override
     public Map<String, Object> metadata() {
-        return file.metadata().asMap();
+        return source.metadata();
     }
 
     @Override
@@ -142,7 +138,7 @@ final class LoadedModel implements Model {
             for (InferenceSession s : open) {
                 s.closeQuietly();
             }
-            file.close();
+            source.close();
         } finally {
             engine.computeLock().unlock();
         }

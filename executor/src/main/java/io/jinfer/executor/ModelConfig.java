@@ -2,11 +2,13 @@ package io.jinfer.executor;
 
 import io.jinfer.api.ModelFormatException;
 import io.jinfer.loader.gguf.GgufMetadata;
+import io.jinfer.loader.hf.HfConfig;
 import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * Hyper-parameters of a decoder-only transformer, read from GGUF metadata.
+ * Hyper-parameters of a decoder-only transformer, read from GGUF metadata or a Hugging Face
+ * {@code config.json}.
  *
  * @param architecture {@code llama}, {@code mistral}, {@code qwen2} or {@code qwen3}
  * @param dim embedding width
@@ -20,7 +22,8 @@ import java.util.Set;
  * @param rmsEps epsilon of RMSNorm
  * @param ropeBase rope frequency base
  * @param ropeDims rotated dimensions per head
- * @param neoxRope NEOX pairing (qwen) instead of llama.cpp's NORM pairing (llama)
+ * @param neoxRope NEOX pairing (qwen, and every Hugging Face checkpoint) instead of llama.cpp's NORM
+ *     pairing (llama and mistral GGUF files, whose Q/K rows the converter permuted)
  * @param qkNorm per-head RMSNorm of Q and K (qwen3)
  */
 public record ModelConfig(
@@ -118,6 +121,24 @@ public record ModelConfig(
         boolean neox = arch.startsWith("qwen");
         return new ModelConfig(arch, dim, layers, heads, kvHeads, headDim, ffn, vocabRows, ctx, (float) eps,
                 (float) base, ropeDims, neox, arch.equals("qwen3"));
+    }
+
+    /**
+     * Maps a Hugging Face configuration.
+     *
+     * <p>Rope always pairs NEOX-style (x[i], x[i + dims/2]): Hugging Face stores Q and K rows in that
+     * "rotate half" order for every family. llama.cpp's converter permutes the rows of llama and
+     * mistral so GGUF files pair adjacent values instead; both give the same attention scores, so the
+     * weights are used as stored and never copied.
+     *
+     * @param hf the parsed {@code config.json}
+     * @param vocabRows rows of the token embedding table
+     * @return the configuration
+     */
+    public static ModelConfig fromHf(HfConfig hf, int vocabRows) {
+        return new ModelConfig(hf.modelType(), hf.hiddenSize(), hf.layers(), hf.heads(), hf.kvHeads(), hf.headDim(),
+                hf.intermediateSize(), vocabRows, hf.contextLength(), (float) hf.rmsNormEps(), (float) hf.ropeTheta(),
+                hf.ropeDims(), true, hf.modelType().equals("qwen3"));
     }
 
     private static int positive(Path file, GgufMetadata md, String key) {

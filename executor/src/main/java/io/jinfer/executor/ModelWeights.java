@@ -55,6 +55,18 @@ public record ModelWeights(
      * @throws ModelFormatException naming a missing tensor, a wrong shape or an unsupported format
      */
     public static ModelWeights bind(GgufFile file, ModelConfig c) {
+        return bind(WeightSource.of(file), c);
+    }
+
+    /**
+     * Looks up and checks every tensor the architecture needs, from any source.
+     *
+     * @param file where the tensors come from, by role
+     * @param c the configuration
+     * @return the weights
+     * @throws ModelFormatException naming a missing tensor, a wrong shape or an unsupported format
+     */
+    public static ModelWeights bind(WeightSource file, ModelConfig c) {
         Binder b = new Binder(file);
         TensorView embd = b.matrix("token_embd.weight", c.dim(), c.vocabSize());
         TensorView outNorm = b.vector("output_norm.weight", c.dim());
@@ -98,7 +110,7 @@ public record ModelWeights(
                 .orElse(tokenEmbedding.format());
     }
 
-    private record Binder(GgufFile file) {
+    private record Binder(WeightSource file) {
         Path path() {
             return file.path();
         }
@@ -107,7 +119,7 @@ public record ModelWeights(
             TensorView t = file.tensor(name);
             long[] s = t.shape();
             if (s.length != 2 || s[0] != cols || s[1] != rows) {
-                throw new ModelFormatException(path(), -1, name, "expected shape [" + cols + ", " + rows
+                throw new ModelFormatException(path(), -1, named(name, t), "expected shape [" + cols + ", " + rows
                         + "], found " + Arrays.toString(s));
             }
             return supported(t);
@@ -116,13 +128,18 @@ public record ModelWeights(
         TensorView vector(String name, long n) {
             TensorView t = file.tensor(name);
             if (t.elementCount() != n || t.shape().length != 1) {
-                throw new ModelFormatException(path(), -1, name, "expected shape [" + n + "], found "
+                throw new ModelFormatException(path(), -1, named(name, t), "expected shape [" + n + "], found "
                         + Arrays.toString(t.shape()));
             }
             if (t.format() != QuantFormat.F32) {
-                throw new ModelFormatException(path(), -1, name, "expected F32 for a 1-D tensor, found " + t.format());
+                throw new ModelFormatException(path(), -1, named(name, t), "expected F32 for a 1-D tensor, found " + t.format());
             }
             return t;
+        }
+
+        /** The role, and the checkpoint's own name when it differs (Hugging Face directories). */
+        static String named(String role, TensorView t) {
+            return t.name().equals(role) ? role : role + " (" + t.name() + ")";
         }
 
         TensorView optionalVector(String name, long n) {
@@ -132,7 +149,7 @@ public record ModelWeights(
         TensorView supported(TensorView t) {
             if (!t.format().isSupported()) {
                 throw new ModelFormatException(path(), -1, t.name(), "tensor format " + t.format()
-                        + " (ggml type " + t.format().ggmlType() + ") is not supported yet");
+                        + (t.format().isGguf() ? " (ggml type " + t.format().ggmlType() + ")" : "") + " is not supported yet");
             }
             return t;
         }

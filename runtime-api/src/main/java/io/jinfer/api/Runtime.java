@@ -42,11 +42,14 @@ public final class Runtime implements AutoCloseable {
     }
 
     /**
-     * Loads a model file (GGUF). The weights are memory-mapped, not copied.
+     * Loads a model: a GGUF file, or a Hugging Face model directory (one holding {@code config.json}
+     * and safetensors files, sharded through {@code model.safetensors.index.json} or not, plain or
+     * quantised as ModelOpt, compressed-tensors, FP8-block or MXFP4 checkpoints describe themselves).
+     * The weights are memory-mapped, not copied.
      *
-     * @param file the model file
-     * @return the loaded model; close it to unmap the file
-     * @throws ModelFormatException when the file is malformed or unsupported
+     * @param file the model file or directory
+     * @return the loaded model; close it to unmap the files
+     * @throws ModelFormatException when the model is malformed or unsupported
      */
     public Model loadModel(Path file) {
         return engine.load(file);

@@ -6,9 +6,9 @@ import java.nio.file.Path;
 /** What a {@link io.jinfer.api.Runtime} delegates to. */
 public interface Engine extends AutoCloseable {
     /**
-     * Loads a model file, memory-mapping its weights.
+     * Loads a model file (GGUF) or a Hugging Face model directory, memory-mapping its weights.
      *
-     * @param file a model file
+     * @param file a model file or directory
      * @return the loaded model
      * @throws io.jinfer.api.ModelFormatException when the file is malformed or unsupported
      */
