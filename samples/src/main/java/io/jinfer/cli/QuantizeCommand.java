@@ -3,6 +3,7 @@ package io.jinfer.cli;
 import io.jinfer.api.QuantFormat;
 import io.jinfer.loader.quant.ModelQuantizer;
 import io.jinfer.loader.quant.ModelQuantizerOptions;
+import io.jinfer.loader.quant.QuantMix;
 import io.jinfer.loader.quant.ModelQuantizerReport;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -43,8 +44,9 @@ public final class QuantizeCommand implements Command {
      * @param output the file to write
      * @param type the target format
      * @param threads worker threads
+     * @param mix the llama.cpp mix asked for (its base format is {@code type}), or null
      */
-    public record Settings(Path input, Path output, QuantFormat type, int threads) {
+    public record Settings(Path input, Path output, QuantFormat type, int threads, QuantMix mix) {
 
         /**
          * Checks the arguments of {@code jinfer quantize} and turns them into settings.
@@ -59,11 +61,12 @@ public final class QuantizeCommand implements Command {
             if (type == null) {
                 throw new UsageException("--type is required: one of " + String.join(", ", ModelQuantizer.targetNames()));
             }
+            QuantMix mix = QuantMix.parse(type).orElse(null);
             QuantFormat format;
             try {
-                format = ModelQuantizer.parseTarget(type);
+                format = mix != null ? mix.base() : ModelQuantizer.parseTarget(type);
             } catch (IllegalArgumentException e) {
-                throw new UsageException("--type: " + e.getMessage());
+                throw new UsageException("--type: " + e.getMessage() + ", or a mix: " + mixNames());
             }
             List<String> p = args.positionals();
             for (String file : p) {
@@ -71,8 +74,12 @@ public final class QuantizeCommand implements Command {
                     throw new UsageException("expected file names for IN and OUT, got an empty one");
                 }
             }
-            return new Settings(Path.of(p.get(0)), Path.of(p.get(1)), format, Threads.parse(args));
+            return new Settings(Path.of(p.get(0)), Path.of(p.get(1)), format, Threads.parse(args), mix);
         }
+    }
+
+    private static String mixNames() {
+        return String.join(", ", java.util.Arrays.stream(QuantMix.values()).map(QuantMix::cliName).toList());
     }
 
     @Override
@@ -87,24 +94,25 @@ public final class QuantizeCommand implements Command {
 
     @Override
     public String summary() {
-        return "Convert an F32/F16/BF16 GGUF model to another format, as llama-quantize --pure does.";
+        return "Convert an F32/F16/BF16 GGUF model to another format or llama.cpp mix, as llama-quantize does.";
     }
 
     @Override
     public List<Option> options() {
         return List.of(
                 Option.value("--type", "T", "format of the weight matrices: " + String.join(", ",
-                        ModelQuantizer.targetNames())),
+                        ModelQuantizer.targetNames()) + "; or llama.cpp's mixes: " + mixNames()),
                 Threads.OPTION);
     }
 
     @Override
     public int execute(Args args, PrintStream out, PrintStream err) {
         Settings s = Settings.parse(args);
-        String type = ModelQuantizer.targetName(s.type());
+        String type = s.mix() != null ? s.mix().cliName() : ModelQuantizer.targetName(s.type());
         err.printf(Locale.ROOT, "quantize: %s -> %s as %s, %d threads%n", s.input(), s.output(), type, s.threads());
         QuantizeProgress progress = new QuantizeProgress(err, terminal);
-        ModelQuantizer quantizer = new ModelQuantizer(ModelQuantizerOptions.builder(s.type())
+        ModelQuantizer quantizer = new ModelQuantizer((s.mix() != null ? ModelQuantizerOptions.builder(s.mix())
+                : ModelQuantizerOptions.builder(s.type()))
                 .threads(s.threads())
                 .listener(progress)
                 .build());

@@ -63,6 +63,10 @@ class QuantizeCommandTest {
         assertEquals(Path.of("in.gguf"), s.input());
         assertEquals(Path.of("out.gguf"), s.output());
         assertEquals(QuantFormat.Q4_K, s.type());
+        assertEquals(null, s.mix());
+        QuantizeCommand.Settings m = parse("in.gguf", "out.gguf", "--type", "Q4_K_M");
+        assertEquals(QuantFormat.Q4_K, m.type());
+        assertEquals(io.jinfer.loader.quant.QuantMix.Q4_K_M, m.mix());
         assertEquals(3, s.threads());
         assertEquals(QuantFormat.IQ4_XS, parse("a", "b", "--type=IQ4_XS").type(), "any case");
         assertEquals(java.lang.Runtime.getRuntime().availableProcessors(), parse("a", "b", "--type", "f16").threads());
@@ -71,7 +75,7 @@ class QuantizeCommandTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "in.gguf out.gguf | --type is required",
-        "in.gguf out.gguf --type q4_k_m | unknown quantisation type 'q4_k_m'",
+        "in.gguf out.gguf --type q4_k_l | unknown quantisation type 'q4_k_l'",
         "in.gguf out.gguf --type q8_k | unknown quantisation type 'q8_k'",
         "in.gguf --type q8_0 | expected IN and OUT",
         "in.gguf out.gguf extra --type q8_0 | expected IN and OUT",

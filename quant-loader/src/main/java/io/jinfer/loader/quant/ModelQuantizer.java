@@ -177,8 +177,9 @@ public final class ModelQuantizer {
         List<GgufTensorInfo> infos = new ArrayList<>(in.tensorInfos());
         infos.sort(LlamaTensorOrder.COMPARATOR);
         List<TensorPlan> plans = new ArrayList<>(infos.size());
+        Map<String, QuantFormat> mixed = options.mix() == null ? Map.of() : options.mix().plan(infos);
         for (GgufTensorInfo info : infos) {
-            TensorPlan p = TensorPlan.of(info, options.target());
+            TensorPlan p = TensorPlan.of(info, mixed.getOrDefault(info.name(), options.target()));
             if (p.convert() && !TensorPlan.SOURCE_FORMATS.contains(info.format())) {
                 throw new ModelQuantizerException(in.path() + ": tensor " + info.name() + " is " + info.format()
                         + "; quantize reads weight matrices in F32, F16 or BF16 only (converting already "

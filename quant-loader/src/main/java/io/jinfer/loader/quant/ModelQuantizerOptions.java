@@ -10,8 +10,10 @@ import java.util.Objects;
  * @param threads threads that convert rows, from 1 to {@link #MAX_THREADS}; the output does not
  *     depend on it
  * @param listener told about progress, on the calling thread
+ * @param mix llama.cpp's per-tensor mix (e.g. Q4_K_M) whose base format is {@code target}, or null
+ *     for one format in every weight matrix
  */
-public record ModelQuantizerOptions(QuantFormat target, int threads, ModelQuantizerListener listener) {
+public record ModelQuantizerOptions(QuantFormat target, int threads, ModelQuantizerListener listener, QuantMix mix) {
     /** Most threads accepted. */
     public static final int MAX_THREADS = 1024;
 
@@ -28,9 +30,35 @@ public record ModelQuantizerOptions(QuantFormat target, int threads, ModelQuanti
             throw new IllegalArgumentException("cannot quantise to " + target + "; targets: "
                     + String.join(", ", ModelQuantizer.targetNames()));
         }
+        if (mix != null && mix.base() != target) {
+            throw new IllegalArgumentException(mix + " mixes around " + mix.base() + ", not " + target);
+        }
         if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("threads must be in [1, " + MAX_THREADS + "], got " + threads);
         }
+    }
+
+    /**
+     * Options for one format in every weight matrix.
+     *
+     * @param target the format of the weight matrices
+     * @param threads threads that convert rows
+     * @param listener told about progress
+     */
+    public ModelQuantizerOptions(QuantFormat target, int threads, ModelQuantizerListener listener) {
+        this(target, threads, listener, null);
+    }
+
+    /**
+     * Starts options for one of llama.cpp's mixes.
+     *
+     * @param mix the mix, e.g. {@link QuantMix#Q4_K_M}
+     * @return a builder whose target is the mix's base format
+     */
+    public static Builder builder(QuantMix mix) {
+        Builder b = new Builder(mix.base());
+        b.mix = mix;
+        return b;
     }
 
     /**
@@ -49,6 +77,7 @@ public record ModelQuantizerOptions(QuantFormat target, int threads, ModelQuanti
         private final QuantFormat target;
         private int threads = Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
         private ModelQuantizerListener listener = ModelQuantizerListener.NONE;
+        private QuantMix mix;
 
         private Builder(QuantFormat target) {
             this.target = target;
@@ -84,7 +113,7 @@ public record ModelQuantizerOptions(QuantFormat target, int threads, ModelQuanti
          * @throws IllegalArgumentException when a value is out of range
          */
         public ModelQuantizerOptions build() {
-            return new ModelQuantizerOptions(target, threads, listener);
+            return new ModelQuantizerOptions(target, threads, listener, mix);
         }
     }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -65,6 +66,26 @@ class ModelQuantizerSharedModelsTest {
         assertTrue(report.fallbacks().isEmpty(), "no fallback in a model of 256-wide rows");
         System.out.printf("%s: relative RMSE %.5f, max |err| %.5f, %.2f s%n", type,
                 report.total().relativeRmse(), report.total().maxAbsError(), report.seconds());
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"llama, q4_k_m, synth-llama-q4_k_m-mix", "llama, q3_k_m, synth-llama-q3_k_m-mix",
+        "qwen2, q4_k_m, synth-qwen2-q4_k_m", "qwen3, q4_k_m, synth-qwen3-q4_k_m"})
+    void mixesMatchLlamaQuantize(String arch, String mixName, String fixture) throws IOException {
+        Path master = SharedFixtures.require("models/synth-" + arch + "-f32.gguf");
+        Path expected = SharedFixtures.require("models/" + fixture + ".gguf");
+        QuantMix mix = QuantMix.parse(mixName).orElseThrow();
+        Path out = dir.resolve(fixture + ".gguf");
+        new ModelQuantizer(ModelQuantizerOptions.builder(mix).threads(2).build()).quantize(master, out);
+        try (GgufFile mine = GgufFile.open(out); GgufFile theirs = GgufFile.open(expected)) {
+            assertEquals(theirs.tensorInfos(), mine.tensorInfos(), "tensor table (names, order, formats, offsets)");
+            for (GgufTensorInfo t : theirs.tensorInfos()) {
+                assertEquals(-1, mine.tensor(t.name()).data().mismatch(theirs.tensor(t.name()).data()),
+                        t.name() + " bytes differ from llama-quantize's");
+            }
+            assertMetadataMatches(theirs.metadata(), mine.metadata(), mix.base());
+        }
+        assertEquals(-1, Files.mismatch(out, expected), "the whole file is byte-identical");
     }
 
     private static long fixtureFileType(Path file) {
