@@ -28,6 +28,9 @@ public final class ChatTemplate {
     /** The GGUF metadata key of a model's own template. */
     public static final String METADATA_KEY = "tokenizer.chat_template";
 
+    /** The message of the last {@code raise_exception} on this thread, while a render runs. */
+    private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
+
     private final String name;
     private final String source;
     private final String bosToken;
@@ -120,14 +123,20 @@ public final class ChatTemplate {
         vars.put("add_generation_prompt", addGenerationPrompt);
         vars.put("bos_token", bosToken);
         vars.put("eos_token", eosToken);
-        RenderResult r = jinjava.renderForResult(source, vars);
-        for (TemplateError e : r.getErrors()) {
-            if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-                throw new ApiError(400, "invalid_request_error", "the chat template refused the messages: "
-                        + e.getMessage(), "messages", null);
+        RAISED.remove();
+        try {
+            RenderResult r = jinjava.renderForResult(source, vars);
+            String raised = RAISED.get();
+            for (TemplateError e : r.getErrors()) {
+                if (e.getSeverity() == TemplateError.ErrorType.FATAL || raised != null) {
+                    throw new ApiError(400, "invalid_request_error", "the chat template refused the messages: "
+                            + (raised != null ? raised : e.getMessage()), "messages", null);
+                }
             }
+            return r.getOutput();
+        } finally {
+            RAISED.remove();
         }
-        return r.getOutput();
     }
 
     /**
@@ -137,6 +146,8 @@ public final class ChatTemplate {
      * @return never returns
      */
     public static String raiseException(String message) {
+        // Jinjava reports a failed function without its exception's message: keep it for render()
+        RAISED.set(message);
         throw new IllegalArgumentException(message);
     }
 
@@ -168,9 +179,13 @@ public final class ChatTemplate {
                 {{ m.content }}<|im_end|>
                 {% endfor %}{% if add_generation_prompt %}<|im_start|>assistant
                 {% endif %}"""),
-        /** Mistral: {@code [INST] ... [/INST]} around user turns; a leading system message joins the first. */
+        /**
+         * Mistral: {@code [INST] ... [/INST]} around user turns; a leading system message joins the first.
+         * The space after {@code [INST]} is an expression because Jinjava's lstrip_blocks also strips
+         * spaces before a tag that does not start its line.
+         */
         MISTRAL("mistral", "[INST]", """
-                {{ bos_token }}{% for m in messages %}{% if m.role == 'user' %}[INST] {% if loop.index0 == 1 and messages[0].role == 'system' %}{{ messages[0].content }}
+                {{ bos_token }}{% for m in messages %}{% if m.role == 'user' %}{{ '[INST] ' }}{% if loop.index0 == 1 and messages[0].role == 'system' %}{{ messages[0].content }}
 
                 {% endif %}{{ m.content }} [/INST]{% elif m.role == 'assistant' %}{{ m.content }}{{ eos_token }}{% endif %}{% endfor %}"""),
         /** Any other model (e.g. a story model): role-prefixed lines, ending with "Assistant:". */
