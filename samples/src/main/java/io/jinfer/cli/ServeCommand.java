@@ -5,16 +5,21 @@ import io.jinfer.api.Model;
 import io.jinfer.api.Runtime;
 import io.jinfer.api.SchedulerOptions;
 import io.jinfer.api.SessionOptions;
+import io.jinfer.server.ChatTemplate;
 import io.jinfer.server.OpenAiServer;
 import io.jinfer.server.ServerConfig;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code jinfer serve}: an OpenAI-compatible HTTP server for one model, with a chat page at {@code /}.
- * Runs until the process is stopped (Ctrl-C, SIGTERM), then closes the server, scheduler and model.
+ * Runs until the process is stopped (Ctrl-C, SIGTERM) or its thread is interrupted, then closes the
+ * server, scheduler and model. The chat template is the model's own, else that of a
+ * {@code tokenizer_config.json} beside the model file, else a built-in one.
  */
 public final class ServeCommand implements Command {
     /** Creates the command; it keeps no state between runs. */
@@ -97,14 +102,26 @@ public final class ServeCommand implements Command {
     public int execute(Args args, PrintStream out, PrintStream err) {
         Settings s = Settings.parse(args);
         CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        boolean interrupted = false;
+        // On Ctrl-C/SIGTERM the hook wakes this thread and waits (briefly) until it has closed everything,
+        // since the JVM halts once its hooks return.
+        Thread hook = new Thread(() -> {
+            stopped.countDown();
+            try {
+                closed.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "jinfer-serve-stop");
         try (ModelSource source = s.model() == null ? ModelSource.demo(err) : ModelSource.file(s.model());
                 Runtime runtime = Runtime.builder().threads(s.threads()).build();
                 Model model = runtime.loadModel(source.path());
                 GenerationScheduler scheduler = model.newScheduler(new SchedulerOptions(s.parallel(), s.maxQueued(),
                         SessionOptions.defaults().withContextLength(s.contextLength())));
                 OpenAiServer server = new OpenAiServer(model, scheduler, new ServerConfig(s.host(), s.port(),
-                        s.apiKey(), modelId(source.path()), ServerConfig.DEFAULT_MAX_BODY, 1)).start()) {
-            Thread hook = new Thread(stopped::countDown, "jinfer-serve-stop");
+                        s.apiKey(), modelId(source.path()), ServerConfig.DEFAULT_MAX_BODY, 1),
+                        ChatTemplate.forModel(model, tokenizerConfig(source.path()))).start()) {
             java.lang.Runtime.getRuntime().addShutdownHook(hook);
             out.printf("jinfer: serving %s on http://%s:%d/ (%d parallel, context %d); Ctrl-C stops%n",
                     model.name(), s.host(), server.port(), s.parallel(), server.contextLength());
@@ -112,10 +129,31 @@ public final class ServeCommand implements Command {
             try {
                 stopped.await();
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // an embedding application (or a test) stops the server by interrupting its thread; the
+                // flag is restored only after closing, which waits for the scheduler's threads
+                interrupted = true;
+                java.lang.Runtime.getRuntime().removeShutdownHook(hook);
             }
+        } finally {
+            closed.countDown();
+        }
+        err.println("jinfer: server stopped");
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * The {@code tokenizer_config.json} beside a model file (or inside a model directory), if any.
+     *
+     * @param model the model file or directory
+     * @return the file, or {@code null}
+     */
+    static Path tokenizerConfig(Path model) {
+        Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
+        Path file = dir == null ? null : dir.resolve("tokenizer_config.json");
+        return file != null && Files.isRegularFile(file) ? file : null;
     }
 
     /**

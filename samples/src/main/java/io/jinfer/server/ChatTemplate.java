@@ -1,5 +1,7 @@
 package io.jinfer.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
@@ -7,6 +9,8 @@ import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.jinfer.api.Model;
 import io.jinfer.api.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
@@ -17,8 +21,9 @@ import java.util.Map;
 
 /**
  * Turns chat messages into the prompt text a model was trained on, with a Jinja template rendered by
- * Jinjava: the model's own ({@code tokenizer.chat_template} in GGUF metadata) when it has one,
- * otherwise a built-in one for its family, recognised by the special tokens of its vocabulary.
+ * Jinjava: the model's own ({@code tokenizer.chat_template} in GGUF metadata) when it has one, else
+ * the one of a {@code tokenizer_config.json} beside it, else a built-in one for its family,
+ * recognised by the special tokens of its vocabulary.
  *
  * <p>Hugging Face renders chat templates with {@code trim_blocks} and {@code lstrip_blocks}, and gives
  * them {@code messages}, {@code add_generation_prompt}, {@code bos_token}, {@code eos_token} and the
@@ -72,6 +77,54 @@ public final class ChatTemplate {
     }
 
     /**
+     * Picks the template of a model as {@link #forModel(Model)} does, but with a Hugging Face
+     * {@code tokenizer_config.json} as the second choice, after the GGUF metadata and before the
+     * built-in templates: its {@code chat_template} (a string, or a list of named templates of which
+     * {@code default} is taken) and its {@code bos_token}/{@code eos_token}.
+     *
+     * @param model a loaded model
+     * @param tokenizerConfig a {@code tokenizer_config.json}, or {@code null}
+     * @return the template
+     * @throws IllegalArgumentException when the file is not readable JSON or its template is malformed
+     */
+    public static ChatTemplate forModel(Model model, Path tokenizerConfig) {
+        ChatTemplate own = forModel(model);
+        if (own.name.equals("model") || tokenizerConfig == null) {
+            return own;
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(tokenizerConfig.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + tokenizerConfig + ": " + e.getMessage(), e);
+        }
+        JsonNode t = root.path("chat_template");
+        String source = null;
+        if (t.isTextual()) {
+            source = t.asText();
+        } else if (t.isArray()) {
+            for (JsonNode named : t) {
+                if (source == null || "default".equals(named.path("name").asText())) {
+                    source = named.path("template").asText(null);
+                }
+            }
+        }
+        if (source == null || source.isBlank()) {
+            return own;
+        }
+        return new ChatTemplate("tokenizer_config.json", source, tokenText(root.get("bos_token"), own.bosToken),
+                tokenText(root.get("eos_token"), own.eosToken));
+    }
+
+    /** A special token in tokenizer_config.json: a string, or an object whose content is the text. */
+    private static String tokenText(JsonNode node, String fallback) {
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        return node.isTextual() ? node.asText() : node.path("content").asText(fallback);
+    }
+
+    /**
      * Creates a template from Jinja source, for tests and for models whose template lives beside them.
      *
      * @param name what to call it in logs
@@ -87,7 +140,8 @@ public final class ChatTemplate {
     /**
      * Returns where the template came from.
      *
-     * @return {@code model} for the model's own template, else the built-in family's id
+     * @return {@code model} for the model's own template, {@code tokenizer_config.json} for one from
+     *     that file, else the built-in family's id
      */
     public String name() {
         return name;

@@ -74,10 +74,22 @@ public final class OpenAiServer implements AutoCloseable {
      * @param config address, key and limits
      */
     public OpenAiServer(Model model, GenerationScheduler scheduler, ServerConfig config) {
+        this(model, scheduler, config, ChatTemplate.forModel(model));
+    }
+
+    /**
+     * Creates a server with a chosen chat template; {@link #start()} binds it.
+     *
+     * @param model the model to serve
+     * @param scheduler the scheduler that runs its generations (the caller closes it)
+     * @param config address, key and limits
+     * @param template how chats become prompts
+     */
+    public OpenAiServer(Model model, GenerationScheduler scheduler, ServerConfig config, ChatTemplate template) {
         this.model = model;
         this.scheduler = scheduler;
         this.config = config;
-        this.template = ChatTemplate.forModel(model);
+        this.template = template;
         this.metrics = new ServerMetrics(scheduler);
         int ctx = scheduler.options().session().contextLength();
         this.contextLength = ctx == 0 ? Math.min(model.trainedContextLength(), 4096) : ctx;

@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jinfer.api.Model;
+import io.jinfer.api.Runtime;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Built-in templates render the families' formats; a model's own Jinja template is used as written. */
 class ChatTemplateTest {
@@ -64,5 +69,22 @@ class ChatTemplateTest {
         assertEquals(400, e.status());
         assertEquals("messages", e.param());
         assertTrue(e.getMessage().contains("the system message must come first"), e.getMessage());
+    }
+
+    @Test
+    void tokenizerConfigBesideAModelWithoutATemplate(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("tokenizer_config.json"), """
+                {"bos_token": {"content": "<BOS>"}, "eos_token": "<EOS>",
+                 "chat_template": [{"name": "tool_use", "template": "tools"},
+                                   {"name": "default", "template": "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{{ eos_token }}{% endfor %}"}]}
+                """);
+        try (Runtime runtime = Runtime.builder().threads(1).build();
+                Model model = runtime.loadModel(TestServer.modelFile())) {
+            assertEquals("plain", ChatTemplate.forModel(model).name(), "the synthetic model has no template");
+            assertEquals("plain", ChatTemplate.forModel(model, null).name());
+            ChatTemplate t = ChatTemplate.forModel(model, config);
+            assertEquals("tokenizer_config.json", t.name());
+            assertEquals("<BOS>[user]Hi<EOS>", t.render(List.of(new ChatMessage("user", "Hi")), true));
+        }
     }
 }
