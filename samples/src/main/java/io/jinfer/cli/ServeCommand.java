@@ -123,8 +123,9 @@ public final class ServeCommand implements Command {
                         s.apiKey(), modelId(source.path()), ServerConfig.DEFAULT_MAX_BODY, 1),
                         ChatTemplate.forModel(model, tokenizerConfig(source.path()))).start()) {
             java.lang.Runtime.getRuntime().addShutdownHook(hook);
-            out.printf("jinfer: serving %s on http://%s:%d/ (%d parallel, context %d); Ctrl-C stops%n",
-                    model.name(), s.host(), server.port(), s.parallel(), server.contextLength());
+            out.printf("jinfer: serving %s (%s) on http://%s:%d/ (%d parallel, context %d); Ctrl-C stops%n",
+                    modelId(source.path()), model.name(), s.host(), server.port(), s.parallel(),
+                    server.contextLength());
             out.flush();
             try {
                 stopped.await();
