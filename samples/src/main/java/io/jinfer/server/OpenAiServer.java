@@ -50,6 +50,9 @@ public final class OpenAiServer implements AutoCloseable {
     private static final String EMBEDDINGS = "/v1/embeddings";
     /** How often a streaming handler looks whether its generation ended while no text came. */
     private static final long POLL_MILLIS = 50;
+    /** Silence after which a stream sends a comment line, to notice clients that went away. */
+    private static final long KEEP_ALIVE_NANOS = 2_000_000_000L;
+    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final Model model;
     private final GenerationScheduler scheduler;
@@ -324,10 +327,12 @@ public final class OpenAiServer implements AutoCloseable {
             if (answer.chat()) {
                 event(out, answer.chunk("", null, true));
             }
+            long lastWrite = System.nanoTime();
             while (true) {
                 boolean done = gen.isDone();
                 for (String p; (p = stream.poll()) != null; ) {
                     event(out, answer.chunk(p, null, false));
+                    lastWrite = System.nanoTime();
                 }
                 if (done) {
                     break;
@@ -335,6 +340,13 @@ public final class OpenAiServer implements AutoCloseable {
                 String p = stream.next(POLL_MILLIS);
                 if (p != null) {
                     event(out, answer.chunk(p, null, false));
+                    lastWrite = System.nanoTime();
+                } else if (System.nanoTime() - lastWrite > KEEP_ALIVE_NANOS) {
+                    // an SSE comment, which clients ignore: while the request waits in the queue or its
+                    // prompt is prefilled, this is how a client that went away is noticed
+                    out.write(KEEP_ALIVE);
+                    out.flush();
+                    lastWrite = System.nanoTime();
                 }
             }
             GenerationResult r;

@@ -129,6 +129,9 @@ class EndpointsTest {
         assertTrue(body.endsWith("data: [DONE]\n\n"), "the stream ends with [DONE]");
         List<String> out = new ArrayList<>();
         for (String event : body.split("\n\n")) {
+            if (event.startsWith(": ")) {
+                continue; // a keep-alive comment
+            }
             assertTrue(event.startsWith("data: "), "every event is one data line: " + event);
             out.add(event.substring(6));
         }

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One sequence at a time and a queue of one: a third request is refused with 429 and Retry-After, and
- * a streaming client that goes away cancels its generation, which frees the sequence for the next.
+ * a streaming client that goes away cancels its generation, queued (noticed by the stream's keep-alive)
+ * or running (noticed at the next token), which frees the sequence for the next.
  */
 class QueueAndDisconnectTest {
     private static final String CANCELLED = "jinfer_generations_total{finish_reason=\"cancelled\"}";
@@ -87,13 +88,22 @@ class QueueAndDisconnectTest {
         assertEquals(1, s.metric("jinfer_queue_depth"));
         assertEquals(1, s.metric("jinfer_running_sequences"));
 
-        first.body().close();
-        eventually(() -> s.metric(CANCELLED) == cancelledBefore + 1, "the first generation is cancelled");
-        second.awaitText();
-        assertEquals(0, s.scheduler.queuedRequests());
+        // a queued client that goes away is noticed by the stream's keep-alive and leaves the queue
         second.body().close();
+        eventually(() -> s.scheduler.queuedRequests() == 0, "the queued request left the queue");
+        eventually(() -> s.metric(CANCELLED) == cancelledBefore + 1, "the queued generation is cancelled");
+        assertEquals(1, s.scheduler.runningRequests(), "the running one goes on");
+
+        // a running client that goes away frees the sequence for the next in the queue
+        Stream fourth = open();
+        eventually(() -> s.scheduler.queuedRequests() == 1, "the fourth request is queued");
+        first.body().close();
+        eventually(() -> s.metric(CANCELLED) == cancelledBefore + 2, "the first generation is cancelled");
+        fourth.awaitText();
+        assertEquals(0, s.scheduler.queuedRequests());
+        fourth.body().close();
         eventually(() -> s.scheduler.runningRequests() == 0, "no sequence runs");
-        eventually(() -> s.metric(CANCELLED) == cancelledBefore + 2, "the second generation is cancelled");
+        eventually(() -> s.metric(CANCELLED) == cancelledBefore + 3, "the fourth generation is cancelled");
         assertEquals(0, s.metric("jinfer_running_sequences"));
         assertTrue(s.metric("jinfer_generated_tokens_total") < 4000,
                 "cancelled long before their 4000 tokens each");
