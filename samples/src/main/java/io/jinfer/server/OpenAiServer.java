@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import io.jinfer.api.ContextOverflowException;
 import io.jinfer.api.FinishReason;
 import io.jinfer.api.GenerationRequest;
@@ -133,6 +134,9 @@ public final class OpenAiServer implements AutoCloseable {
             c.routes.post(COMPLETIONS, ctx -> generate(ctx, false));
             c.routes.post(EMBEDDINGS, this::embeddings);
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e));
+            // Javalin's own refusals (no such route, ...) in OpenAI's shape too
+            c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, new ApiError(e.getStatus(),
+                    "invalid_request_error", e.getMessage(), null, e.getStatus() == 404 ? "not_found" : null)));
             c.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, new ApiError(500, "server_error", "internal error: " + e, null, null));
@@ -497,7 +501,15 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (IOException io) {
             throw new UncheckedIOException(io);
         }
-        metrics.request(ctx.path(), e.status());
+        metrics.request(endpointLabel(ctx.path()), e.status());
+    }
+
+    /** The route a path belongs to, so that metric labels stay few whatever clients ask for. */
+    private static String endpointLabel(String path) {
+        return switch (path) {
+            case CHAT, COMPLETIONS, EMBEDDINGS, "/v1/models", "/health", "/metrics", "/" -> path;
+            default -> path.startsWith("/v1/models/") ? "/v1/models/{id}" : "other";
+        };
     }
 
     /** Builds the JSON of one answer: the whole of it, or its stream chunks. */

@@ -85,6 +85,7 @@ class ErrorsTest {
         assertEquals("model_not_found", e.get("code").asText());
         assertEquals("model", e.get("param").asText());
         error(s.get("/v1/models/gpt-9"), 404);
+        assertEquals("not_found", error(s.get("/v1/nothing"), 404).get("code").asText());
         error(s.post("/v1/embeddings", "{\"model\":\"gpt-9\",\"input\":\"x\"}"), 404);
     }
 
