@@ -59,7 +59,7 @@ final class RequestParser {
         }
         SamplingParams sampling = SamplingParams.builder()
                 .temperature((float) optNumber(body, "temperature", defaults.temperature(), 0, 2))
-                .topP(positive(body, "top_p", optNumber(body, "top_p", 1.0, 0, 1)))
+                .topP(positive(body, "top_p", optNumber(body, "top_p", defaults.topP(), 0, 1)))
                 .topK(optInt(body, "top_k", defaults.topK(), 0, Integer.MAX_VALUE))
                 .minP((float) optNumber(body, "min_p", defaults.minP(), 0, 1))
                 .frequencyPenalty((float) optNumber(body, "frequency_penalty", 0, -2, 2))
