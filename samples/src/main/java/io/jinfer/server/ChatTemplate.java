@@ -65,10 +65,20 @@ public final class ChatTemplate {
      * @return the template to render its chats with
      */
     public static ChatTemplate forModel(Model model) {
-        Tokenizer tok = model.tokenizer();
+        return forVocabulary(model.tokenizer(), model.metadata().get(METADATA_KEY));
+    }
+
+    /**
+     * Picks a template from a vocabulary and the GGUF template value, for files that hold a vocabulary
+     * and no weights.
+     *
+     * @param tok the vocabulary's tokenizer
+     * @param own the value of {@value #METADATA_KEY}, or {@code null}
+     * @return the template to render its chats with
+     */
+    public static ChatTemplate forVocabulary(Tokenizer tok, Object own) {
         String bos = tok.bosToken() >= 0 ? tok.tokenText(tok.bosToken()) : "";
         String eos = tok.eosToken() >= 0 ? tok.tokenText(tok.eosToken()) : "";
-        Object own = model.metadata().get(METADATA_KEY);
         if (own instanceof String s && !s.isBlank()) {
             return new ChatTemplate("model", s, bos, eos);
         }
