@@ -112,6 +112,28 @@ class EndpointsTest {
     }
 
     @Test
+    void concurrentRequestsAnswerAsEachAloneWould() throws Exception {
+        List<String> prompts = List.of("Once upon a time", "The cat sat", "In a small town", "A dog ran");
+        List<String> alone = new ArrayList<>();
+        for (String p : prompts) {
+            alone.add(json(s.post("/v1/completions", Map.of("prompt", p, "max_tokens", 12, "temperature", 0.8,
+                    "seed", 7, "ignore_eos", true))).get("choices").get(0).get("text").asText());
+        }
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> together = new ArrayList<>();
+        for (String p : prompts) {
+            String body = TestServer.JSON.writeValueAsString(Map.of("prompt", p, "max_tokens", 12, "temperature", 0.8,
+                    "seed", 7, "ignore_eos", true));
+            together.add(s.http.sendAsync(s.request("/v1/completions", body).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            HttpResponse<String> r = together.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(alone.get(i), json(r).get("choices").get(0).get("text").asText(), prompts.get(i));
+        }
+    }
+
+    @Test
     void completionsAnswerText() {
         HttpResponse<String> r = s.post("/v1/completions", Map.of("prompt", List.of("Once upon a time"),
                 "max_tokens", 5, "ignore_eos", true));
