@@ -34,6 +34,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +53,11 @@ public final class OpenAiServer implements AutoCloseable {
     private static final String EMBEDDINGS = "/v1/embeddings";
     /** How often a streaming handler looks whether its generation ended while no text came. */
     private static final long POLL_MILLIS = 50;
-    /** Silence after which a stream sends a comment line, to notice clients that went away. */
-    private static final long KEEP_ALIVE_NANOS = 2_000_000_000L;
+    /**
+     * Silence after which an answer sends a keep-alive (an SSE comment, or a space before a whole JSON
+     * answer), to notice clients that went away.
+     */
+    private static final long KEEP_ALIVE_NANOS = 1_000_000_000L;
     private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final Model model;
@@ -293,10 +298,7 @@ public final class OpenAiServer implements AutoCloseable {
             if (s.stream()) {
                 streamAnswer(ctx, gen, stream, answer, s.includeUsage(), tokens.length, arrival);
             } else {
-                GenerationResult r = await(gen);
-                String reason = finishReason(r.finishReason());
-                metrics.generation(reason, tokens.length, r.generatedTokens(), (System.nanoTime() - arrival) / 1e9);
-                send(ctx, answer.full(r.text(), reason, usage(tokens.length, r.generatedTokens())));
+                answerWhole(ctx, gen, answer, tokens.length, arrival);
             }
             metrics.request(endpoint, ctx.statusCode());
         } finally {
@@ -304,14 +306,70 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private GenerationResult await(ScheduledGeneration gen) throws InterruptedException {
+    /**
+     * Waits for a whole (not streamed) answer. A long wait commits the 200 headers and sends a space
+     * every second, which JSON allows before a value: the only way to notice a client that went
+     * away, since the server hears nothing from an idle connection until it writes. A generation that
+     * then fails can no longer change the status, so its error object comes with 200.
+     */
+    private void answerWhole(Context ctx, ScheduledGeneration gen, Answer answer, int promptTokens, long arrival)
+            throws IOException, InterruptedException {
+        OutputStream out = null;
+        while (true) {
+            GenerationResult r;
+            try {
+                r = gen.result().get(KEEP_ALIVE_NANOS, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (out == null) {
+                    ctx.status(200);
+                    ctx.res().setContentType("application/json");
+                    out = ctx.res().getOutputStream();
+                }
+                try {
+                    out.write(' ');
+                    out.flush();
+                } catch (IOException gone) {
+                    gen.cancel();
+                    LOG.info("client of {} went away: generation cancelled", answer.id());
+                    finishedAfterCancel(gen, promptTokens, arrival);
+                    return;
+                }
+                continue;
+            } catch (ExecutionException e) {
+                LOG.error("generation failed", e.getCause());
+                metrics.generation("error", promptTokens, 0, (System.nanoTime() - arrival) / 1e9);
+                ApiError error = new ApiError(500, "server_error", "generation failed: " + e.getCause(), null, null);
+                if (out == null) {
+                    throw error;
+                }
+                out.write(json.writeValueAsBytes(errorBody(error)));
+                return;
+            } catch (InterruptedException e) {
+                gen.cancel();
+                throw e;
+            }
+            String reason = finishReason(r.finishReason());
+            metrics.generation(reason, promptTokens, r.generatedTokens(), (System.nanoTime() - arrival) / 1e9);
+            ObjectNode body = answer.full(r.text(), reason, usage(promptTokens, r.generatedTokens()));
+            if (out == null) {
+                send(ctx, body);
+            } else {
+                out.write(json.writeValueAsBytes(body));
+                out.flush();
+            }
+            return;
+        }
+    }
+
+    /** Counts a generation cancelled because its client left, with what it had produced. */
+    private void finishedAfterCancel(ScheduledGeneration gen, int promptTokens, long arrival)
+            throws InterruptedException {
         try {
-            return gen.result().get();
-        } catch (ExecutionException e) {
-            throw new ApiError(500, "server_error", "generation failed: " + e.getCause(), null, null);
-        } catch (InterruptedException e) {
-            gen.cancel();
-            throw e;
+            GenerationResult r = gen.result().get();
+            metrics.generation(finishReason(r.finishReason()), promptTokens, r.generatedTokens(),
+                    (System.nanoTime() - arrival) / 1e9);
+        } catch (ExecutionException ignored) {
+            metrics.generation("error", promptTokens, 0, (System.nanoTime() - arrival) / 1e9);
         }
     }
 
@@ -379,13 +437,7 @@ public final class OpenAiServer implements AutoCloseable {
             stream.cancel();
             gen.cancel();
             LOG.info("client of {} went away: generation cancelled", answer.id());
-            try {
-                GenerationResult r = gen.result().get();
-                metrics.generation(finishReason(r.finishReason()), promptTokens, r.generatedTokens(),
-                        (System.nanoTime() - arrival) / 1e9);
-            } catch (ExecutionException ignored) {
-                metrics.generation("error", promptTokens, 0, (System.nanoTime() - arrival) / 1e9);
-            }
+            finishedAfterCancel(gen, promptTokens, arrival);
         }
     }
 
@@ -486,12 +538,17 @@ public final class OpenAiServer implements AutoCloseable {
         ctx.contentType("application/json").result(json.writeValueAsBytes(node));
     }
 
-    private void error(Context ctx, ApiError e) {
+    private ObjectNode errorBody(ApiError e) {
         ObjectNode body = json.createObjectNode();
         ObjectNode err = body.putObject("error");
         err.put("message", e.getMessage()).put("type", e.type());
         err.put("param", e.param());
         err.put("code", e.code());
+        return body;
+    }
+
+    private void error(Context ctx, ApiError e) {
+        ObjectNode body = errorBody(e);
         ctx.status(e.status()).contentType("application/json");
         if (e.status() == 429) {
             ctx.header("Retry-After", Integer.toString(config.retryAfterSeconds()));

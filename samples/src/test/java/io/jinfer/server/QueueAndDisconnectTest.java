@@ -109,6 +109,23 @@ class QueueAndDisconnectTest {
                 "cancelled long before their 4000 tokens each");
     }
 
+    @Test
+    void nonStreamingClientThatGivesUpCancels() throws Exception {
+        double cancelledBefore = Math.max(0, s.metric(CANCELLED));
+        String body = "{\"prompt\":\"Once upon a time\",\"max_tokens\":4000,\"ignore_eos\":true}";
+        var request = s.request("/v1/completions", body).timeout(java.time.Duration.ofMillis(500)).build();
+        var answer = s.http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        try {
+            answer.get(30, TimeUnit.SECONDS);
+            throw new AssertionError("4000 tokens came within half a second");
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertTrue(e.getCause() instanceof java.net.http.HttpTimeoutException, e.toString());
+        }
+        // noticed at the second keep-alive space after the client left (about 2 s)
+        eventually(() -> s.metric(CANCELLED) == cancelledBefore + 1, "the generation is cancelled");
+        eventually(() -> s.scheduler.runningRequests() == 0, "no sequence runs");
+    }
+
     /** The shape check of {@link ErrorsTest}, shared. */
     private static final class JsonNodeCheck {
         static void error(HttpResponse<String> r, int status) {
