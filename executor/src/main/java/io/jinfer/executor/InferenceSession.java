@@ -174,6 +174,46 @@ final class InferenceSession implements Session {
     }
 
     @Override
+    public float[] embed(int[] tokens) {
+        ensureOpen();
+        checkTokens(tokens);
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("nothing to embed: no tokens");
+        }
+        if (tokens.length > capacity) {
+            throw new ContextOverflowException(tokens.length, capacity);
+        }
+        Kernels kr = model.engine().kernels();
+        Transformer tf = model.transformer();
+        float[] sum = new float[c.dim()];
+        var lock = model.engine().computeLock();
+        lock.lock();
+        try {
+            ensureOpen();
+            position = 0;
+            for (int from = 0; from < tokens.length; from += ws.batch) {
+                int n = Math.min(ws.batch, tokens.length - from);
+                tf.forwardBlocks(kr, tokens, from, n, from, cache, ws);
+                for (int t = 0; t < n; t++) {
+                    tf.normedHidden(kr, ws, t);
+                    for (int i = 0; i < sum.length; i++) {
+                        sum[i] += ws.row[i];
+                    }
+                }
+            }
+        } finally {
+            // the cache holds the embedded text, which is not a conversation to continue
+            position = 0;
+            lock.unlock();
+        }
+        float inv = 1f / tokens.length;
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] *= inv;
+        }
+        return sum;
+    }
+
+    @Override
     public int position() {
         return position;
     }

@@ -112,8 +112,13 @@ final class Transformer {
 
     /** Logits of hidden row {@code t} of {@code ws.x} into {@code out} (vocabulary-sized). */
     void logits(Kernels kr, Workspace ws, int t, float[] out) {
+        normedHidden(kr, ws, t);
+        kr.matmul(w.output(), ws.row, out, 1);
+    }
+
+    /** Hidden row {@code t} of {@code ws.x} after the output norm, into {@code ws.row}: what embeddings pool. */
+    void normedHidden(Kernels kr, Workspace ws, int t) {
         System.arraycopy(ws.x, t * c.dim(), ws.row, 0, c.dim());
         kr.rmsNorm(ws.row, ws.row, 1, c.dim(), w.outputNorm(), c.rmsEps());
-        kr.matmul(w.output(), ws.row, out, 1);
     }
 }

@@ -28,6 +28,21 @@ public interface Session extends AutoCloseable {
     float[][] evaluate(int[] tokens);
 
     /**
+     * Computes a text embedding: runs {@code tokens} from position 0 and returns the mean over all of
+     * them of the final hidden state after the output norm (the vector the output projection reads).
+     * It replaces whatever the session held: afterwards the session is empty, as after {@link #reset()}.
+     * The vector is not normalised; callers that compare by cosine scale it to unit length.
+     *
+     * @param tokens token ids, at least one
+     * @return the mean-pooled hidden state, {@code embedding_length} values
+     * @throws ContextOverflowException when the tokens do not fit in the context
+     * @throws UnsupportedOperationException when the implementation has no embeddings
+     */
+    default float[] embed(int[] tokens) {
+        throw new UnsupportedOperationException("this session does not compute embeddings");
+    }
+
+    /**
      * Returns how many context positions the prompt and generated tokens have filled so far.
      *
      * @return positions used so far, from 0 to {@link #contextLength()}

@@ -12,9 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The {@code jinfer} command line: {@code run}, {@code inspect}, {@code tokenize}, {@code logits} and
- * {@code bench}. Exit codes: 0 success, 1 the command failed (bad model file, missing file), 2 bad
- * arguments.
+ * The {@code jinfer} command line: {@code run}, {@code inspect}, {@code tokenize}, {@code logits},
+ * {@code bench}, {@code perplexity}, {@code quantize} and {@code serve}. Exit codes: 0 success, 1 the command
+ * failed (bad model file, missing file), 2 bad arguments.
  */
 public final class Main {
     /** Exit code of a failed command. */
@@ -24,7 +24,7 @@ public final class Main {
 
     private static final List<Command> COMMANDS = List.of(
             new RunCommand(), new InspectCommand(), new TokenizeCommand(), new LogitsCommand(), new BenchCommand(),
-            new PerplexityCommand(), new QuantizeCommand());
+            new PerplexityCommand(), new QuantizeCommand(), new ServeCommand());
 
     private Main() {}
 
