@@ -2,6 +2,7 @@
 module io.jinfer.langchain4j {
     requires transitive io.jinfer.executor;
     requires transitive langchain4j.core;
+    requires transitive io.jinfer.chat;
 
     exports io.jinfer.langchain4j;
 }

@@ -4,7 +4,7 @@ module io.jinfer.samples {
     requires org.slf4j;
     requires com.fasterxml.jackson.databind;
     requires io.javalin;
-    requires jinjava;
+    requires io.jinfer.chat;
     requires io.opentelemetry.api;
     requires io.opentelemetry.sdk.metrics;
     requires io.opentelemetry.sdk.common;

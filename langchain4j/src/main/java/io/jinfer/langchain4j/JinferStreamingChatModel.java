@@ -26,7 +26,7 @@ public final class JinferStreamingChatModel implements StreamingChatModel {
      *
      * @param model the loaded model
      * @param scheduler the scheduler that runs its generations (the caller closes both)
-     * @return a builder with the plain prompt format and the default seed
+     * @return a builder with the model's chat template and the default seed
      */
     public static Builder builder(Model model, GenerationScheduler scheduler) {
         return new Builder(model, scheduler);
@@ -69,7 +69,7 @@ public final class JinferStreamingChatModel implements StreamingChatModel {
     public static final class Builder {
         private final Model model;
         private final GenerationScheduler scheduler;
-        private ChatPrompt prompt = ChatPrompt.plain();
+        private ChatPrompt prompt;
         private long seed = SamplingParams.builder().build().seed();
 
         private Builder(Model model, GenerationScheduler scheduler) {
@@ -78,7 +78,7 @@ public final class JinferStreamingChatModel implements StreamingChatModel {
         }
 
         /**
-         * Sets how chats become prompts (default {@link ChatPrompt#plain()}).
+         * Sets how chats become prompts (default {@link ChatPrompt#forModel(Model)}, the model's own template).
          *
          * @param p the prompt format, usually the model's chat template
          * @return this builder
@@ -106,7 +106,7 @@ public final class JinferStreamingChatModel implements StreamingChatModel {
          * @throws IllegalArgumentException when the model, scheduler or prompt is null
          */
         public JinferStreamingChatModel build() {
-            return new JinferStreamingChatModel(Settings.of(model, scheduler, prompt, seed));
+            return new JinferStreamingChatModel(Settings.of(model, scheduler, prompt != null ? prompt : ChatPrompt.forModel(model), seed));
         }
     }
 }

@@ -1,11 +1,11 @@
 package io.jinfer.cli;
 
+import io.jinfer.chat.ChatTemplate;
 import io.jinfer.api.GenerationScheduler;
 import io.jinfer.api.Model;
 import io.jinfer.api.Runtime;
 import io.jinfer.api.SchedulerOptions;
 import io.jinfer.api.SessionOptions;
-import io.jinfer.server.ChatTemplate;
 import io.jinfer.server.OpenAiServer;
 import io.jinfer.server.ServerConfig;
 import java.io.PrintStream;

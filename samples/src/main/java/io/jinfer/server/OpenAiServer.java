@@ -1,5 +1,7 @@
 package io.jinfer.server;
 
+import io.jinfer.chat.ChatTemplate;
+import io.jinfer.chat.ChatTemplateException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -261,7 +263,12 @@ public final class OpenAiServer implements AutoCloseable {
         ObjectNode body = parser.object(body(ctx));
         GenerationSettings s = parser.settings(body);
         checkModel(s.model());
-        String prompt = chat ? template.render(parser.messages(body), true) : parser.prompt(body);
+        String prompt;
+        try {
+            prompt = chat ? template.render(parser.messages(body), true) : parser.prompt(body);
+        } catch (ChatTemplateException e) {
+            throw new ApiError(400, "invalid_request_error", e.getMessage(), "messages", null);
+        }
         boolean addBos = !chat || template.bosToken().isEmpty() || !prompt.startsWith(template.bosToken());
         int[] tokens = model.tokenizer().encode(prompt, addBos, true);
         String promptField = chat ? "messages" : "prompt";

@@ -1,5 +1,6 @@
 package io.jinfer.server;
 
+import io.jinfer.chat.ChatMessage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

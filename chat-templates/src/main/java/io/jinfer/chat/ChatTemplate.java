@@ -1,4 +1,4 @@
-package io.jinfer.server;
+package io.jinfer.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -173,7 +173,7 @@ public final class ChatTemplate {
      * @param messages the chat so far
      * @param addGenerationPrompt whether to end with the header of the assistant's next turn
      * @return the prompt text
-     * @throws ApiError (400) when the template refuses the chat, e.g. roles that do not alternate
+     * @throws ChatTemplateException when the template refuses the chat, e.g. roles that do not alternate
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
         List<Map<String, Object>> list = messages.stream().map(m -> {
@@ -193,8 +193,8 @@ public final class ChatTemplate {
             String raised = RAISED.get();
             for (TemplateError e : r.getErrors()) {
                 if (e.getSeverity() == TemplateError.ErrorType.FATAL || raised != null) {
-                    throw new ApiError(400, "invalid_request_error", "the chat template refused the messages: "
-                            + (raised != null ? raised : e.getMessage()), "messages", null);
+                    throw new ChatTemplateException("the chat template refused the messages: "
+                            + (raised != null ? raised : e.getMessage()));
                 }
             }
             return r.getOutput();

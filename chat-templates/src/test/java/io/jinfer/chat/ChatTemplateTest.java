@@ -1,4 +1,4 @@
-package io.jinfer.server;
+package io.jinfer.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -64,10 +64,8 @@ class ChatTemplateTest {
                 {% if add_generation_prompt %}<ASSISTANT>{% endif %}""";
         ChatTemplate t = ChatTemplate.of("model", source, "<s>", "</s>");
         assertEquals("<SYSTEM>Be kind.\n<USER>Hi\n<ASSISTANT>Hello!\n<USER>Bye\n<ASSISTANT>", t.render(CHAT, true));
-        ApiError e = assertThrows(ApiError.class, () -> t.render(List.of(new ChatMessage("user", "a"),
-                new ChatMessage("system", "b")), true));
-        assertEquals(400, e.status());
-        assertEquals("messages", e.param());
+        ChatTemplateException e = assertThrows(ChatTemplateException.class, () -> t.render(List.of(
+                new ChatMessage("user", "a"), new ChatMessage("system", "b")), true));
         assertTrue(e.getMessage().contains("the system message must come first"), e.getMessage());
     }
 
@@ -78,8 +76,10 @@ class ChatTemplateTest {
                  "chat_template": [{"name": "tool_use", "template": "tools"},
                                    {"name": "default", "template": "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{{ eos_token }}{% endfor %}"}]}
                 """);
+        Path file = dir.resolve("tiny.gguf");
+        io.jinfer.loader.synth.SyntheticModels.write(io.jinfer.loader.synth.SyntheticModel.tiny(), file);
         try (Runtime runtime = Runtime.builder().threads(1).build();
-                Model model = runtime.loadModel(TestServer.modelFile())) {
+                Model model = runtime.loadModel(file)) {
             assertEquals("plain", ChatTemplate.forModel(model).name(), "the synthetic model has no template");
             assertEquals("plain", ChatTemplate.forModel(model, null).name());
             ChatTemplate t = ChatTemplate.forModel(model, config);

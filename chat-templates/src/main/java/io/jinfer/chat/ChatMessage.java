@@ -1,4 +1,4 @@
-package io.jinfer.server;
+package io.jinfer.chat;
 
 /**
  * One message of a chat, as the chat template sees it.

@@ -1,10 +1,9 @@
-package io.jinfer.server;
+package io.jinfer.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jinfer.api.Tokenizer;
-import io.jinfer.cli.SharedFixtures;
 import io.jinfer.loader.gguf.GgufFile;
 import io.jinfer.loader.tokenizer.Tokenizers;
 import java.util.List;
@@ -23,7 +22,7 @@ class VocabularyTemplatesTest {
     private record Vocab(Tokenizer tokenizer, ChatTemplate template) {}
 
     private static Vocab load(String name) {
-        try (GgufFile f = GgufFile.open(SharedFixtures.require("tokenizer/ggml-vocab-" + name + ".gguf"))) {
+        try (GgufFile f = GgufFile.open(require("tokenizer/ggml-vocab-" + name + ".gguf"))) {
             Tokenizer tok = Tokenizers.fromGguf(f.metadata());
             return new Vocab(tok, ChatTemplate.forVocabulary(tok,
                     f.metadata().get(ChatTemplate.METADATA_KEY).orElse(null)));
@@ -64,5 +63,15 @@ class VocabularyTemplatesTest {
         assertTrue(p.startsWith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe kind.<|eot_id|>"), p);
         int[] ids = v.tokenizer().encode(p, false, true);
         assertEquals(v.tokenizer().bosToken(), ids[0], "BOS written by the template is the BOS token");
+    }
+
+    private static java.nio.file.Path require(String relative) {
+        String p = System.getProperty("jinfer.shared.dir");
+        java.nio.file.Path dir = p == null || p.isBlank() ? null : java.nio.file.Path.of(p);
+        org.junit.jupiter.api.Assumptions.assumeTrue(dir != null && java.nio.file.Files.isDirectory(dir),
+                "skipped: ../shared is absent (system property jinfer.shared.dir=" + p + ")");
+        java.nio.file.Path file = dir.resolve(relative);
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(file), "skipped: " + file + " is absent");
+        return file;
     }
 }
