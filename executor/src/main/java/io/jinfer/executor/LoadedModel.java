@@ -30,7 +30,7 @@ final class LoadedModel implements Model {
         this.file = file;
         this.config = config;
         this.weights = weights;
-        this.transformer = new Transformer(config, weights);
+        this.transformer = new Transformer(config, weights, engine.layerKernels(config.layers()));
         this.tokenizer = tokenizer;
         this.engine = engine;
     }

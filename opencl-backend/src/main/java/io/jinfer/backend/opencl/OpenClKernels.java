@@ -115,7 +115,7 @@ public final class OpenClKernels implements Kernels {
 
     @Override
     public String description() {
-        return "opencl: " + ctx.device().name() + " (" + ctx.device().platform() + "), weights "
+        return ctx.device().name() + " (" + ctx.device().platform() + "), weights "
                 + (residency == WeightResidency.COPIED ? "copied to the device" : "read in place");
     }
 
