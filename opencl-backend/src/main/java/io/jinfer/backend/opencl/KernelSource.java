@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * Writes the OpenCL C programs, each specialised for what it serves: the weight programs for one
- * format and row length (so the block layout and the block count are compile-time constants), the
+ * format (its block layout compile-time constants), the
  * attention program for one head layout and KV format, the rope program for one rope variant. The
  * same arguments always give the same text, which is the key of the per-device program cache.
  */
@@ -88,29 +88,26 @@ final class KernelSource {
     }
 
     /**
-     * The program of one weight format and row length: {@code matmul} (one work-item per output row
-     * and token) and {@code dequant_row} (one work-item per value).
+     * The program of one weight format, its block layout compiled in: {@code matmul} (one work-item
+     * per output row and token) and {@code dequant_row} (one work-item per value). The row length is
+     * an argument, so every matrix of a format shares one program (PoCL compiles slowly).
      */
-    static String weights(QuantFormat f, int cols) {
-        if (cols % f.blockSize() != 0) {
-            throw new IllegalArgumentException("rows of " + cols + " values are not whole " + f + " blocks");
-        }
+    static String weights(QuantFormat f) {
         String defs = String.format(Locale.ROOT, """
-                #define COLS %d
                 #define BV %d
                 #define BB %d
-                #define BLOCKS %d
-                #define ROW_BYTES %dUL
-                """, cols, f.blockSize(), f.bytesPerBlock(), cols / f.blockSize(), f.rowBytes(cols));
-        return "// weights " + f + " x " + cols + "\n" + defs + COMMON + decoder(f) + """
-                kernel void matmul(const global uchar* w, const global float* x, global float* out, int rows) {
+                """, f.blockSize(), f.bytesPerBlock());
+        return "// weights " + f + "\n" + defs + COMMON + decoder(f) + """
+                kernel void matmul(const global uchar* w, const global float* x, global float* out, int rows,
+                        int cols) {
                     int r = get_global_id(0);
                     int t = get_global_id(1);
                     if (r >= rows) return;
-                    const global uchar* row = w + (ulong)r * ROW_BYTES;
-                    const global float* xv = x + (ulong)t * COLS;
+                    int blocks = cols / BV;
+                    const global uchar* row = w + (ulong)r * blocks * BB;
+                    const global float* xv = x + (ulong)t * cols;
                     float sum = 0.0f;
-                    for (int k = 0; k < BLOCKS; k++) {
+                    for (int k = 0; k < blocks; k++) {
                         const global uchar* blk = row + k * BB;
                         const global float* xb = xv + k * BV;
                         float part = 0.0f;
@@ -121,9 +118,9 @@ final class KernelSource {
                     }
                     out[(ulong)t * rows + r] = sum;
                 }
-                kernel void dequant_row(const global uchar* w, int row, global float* out) {
+                kernel void dequant_row(const global uchar* w, int row, int cols, global float* out) {
                     int c = get_global_id(0);
-                    const global uchar* blk = w + (ulong)row * ROW_BYTES + (c / BV) * BB;
+                    const global uchar* blk = w + ((ulong)row * (cols / BV) + c / BV) * BB;
                     out[c] = deq(blk, c % BV);
                 }
                 """;

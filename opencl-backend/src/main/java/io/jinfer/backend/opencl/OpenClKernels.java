@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The transformer operations on one OpenCL device, with kernels generated per weight format and
- * shape ({@link KernelSource}).
+ * The transformer operations on one OpenCL device, with kernels generated per weight format, head
+ * layout and rope variant ({@link KernelSource}).
  *
  * <p>Weights stay on the device for the life of the context (copied once, or read in place from the
  * mapped file: {@link WeightResidency}); KV caches are wrapped in place. Activations arrive as Java
@@ -127,7 +127,10 @@ public final class OpenClKernels implements Kernels {
     private WeightKernels weight(TensorView w) {
         WeightKernels k = byWeight.get(w.data());
         if (k == null) {
-            MemorySegment p = ctx.program(KernelSource.weights(w.format(), w.columns()));
+            if (w.columns() % w.format().blockSize() != 0) {
+                throw new IllegalArgumentException(w + ": rows are not whole " + w.format() + " blocks");
+            }
+            MemorySegment p = ctx.program(KernelSource.weights(w.format()));
             k = new WeightKernels(ctx.weight(w.data(), residency), kernel(p, "matmul"), kernel(p, "dequant_row"));
             byWeight.put(w.data(), k);
         }
@@ -205,6 +208,7 @@ public final class OpenClKernels implements Kernels {
         argMem(k.matmul(), 1, in);
         argMem(k.matmul(), 2, res);
         argInt(k.matmul(), 3, rows);
+        argInt(k.matmul(), 4, cols);
         run(k.matmul(), rows, n, 1);
         download(res, out, 0, n * rows);
     }
@@ -219,7 +223,8 @@ public final class OpenClKernels implements Kernels {
         MemorySegment res = scratch(1, 4L * cols);
         argMem(k.dequantRow(), 0, k.buffer());
         argInt(k.dequantRow(), 1, row);
-        argMem(k.dequantRow(), 2, res);
+        argInt(k.dequantRow(), 2, cols);
+        argMem(k.dequantRow(), 3, res);
         run(k.dequantRow(), cols, 1, 1);
         download(res, out, outOffset, cols);
     }
