@@ -88,6 +88,60 @@ final class KernelSource {
     }
 
     /**
+     * The dot product of one block with 32 or 256 activations, as
+     * {@code float block_dot(const global uchar* b, const global float* x)}: vector loads for the
+     * formats models mostly use, the element decoder in a loop for the others.
+     */
+    private static String blockDot(QuantFormat f) {
+        String body = switch (f) {
+            case Q8_0 -> """
+                    const global char* q = (const global char*)(b + 2);
+                    float8 acc = convert_float8(vload8(0, q)) * vload8(0, x);
+                    acc += convert_float8(vload8(1, q)) * vload8(1, x);
+                    acc += convert_float8(vload8(2, q)) * vload8(2, x);
+                    acc += convert_float8(vload8(3, q)) * vload8(3, x);
+                    float4 s = acc.lo + acc.hi;
+                    return f16at(b, 0) * (s.x + s.y + s.z + s.w);""";
+            case Q4_0 -> """
+                    uchar16 q = vload16(0, b + 2);
+                    float16 lo = convert_float16(q & (uchar)15) - 8.0f;
+                    float16 hi = convert_float16(q >> (uchar)4) - 8.0f;
+                    float16 acc = lo * vload16(0, x) + hi * vload16(1, x);
+                    float8 s8 = acc.lo + acc.hi;
+                    float4 s = s8.lo + s8.hi;
+                    return f16at(b, 0) * (s.x + s.y + s.z + s.w);""";
+            case Q4_K -> """
+                    float d = f16at(b, 0);
+                    float dmin = f16at(b, 2);
+                    float sum = 0.0f;
+                    for (int j = 0; j < 4; j++) {
+                        const global uchar* q = b + 16 + 32 * j;
+                        const global float* xj = x + 64 * j;
+                        float16 lo = convert_float16(vload16(0, q) & (uchar)15) * vload16(0, xj)
+                                + convert_float16(vload16(1, q) & (uchar)15) * vload16(1, xj);
+                        float16 hi = convert_float16(vload16(0, q) >> (uchar)4) * vload16(2, xj)
+                                + convert_float16(vload16(1, q) >> (uchar)4) * vload16(3, xj);
+                        float16 xs1 = vload16(0, xj) + vload16(1, xj);
+                        float16 xs2 = vload16(2, xj) + vload16(3, xj);
+                        float8 a = lo.lo + lo.hi, bb = hi.lo + hi.hi, c = xs1.lo + xs1.hi, e = xs2.lo + xs2.hi;
+                        float4 a4 = a.lo + a.hi, b4 = bb.lo + bb.hi, c4 = c.lo + c.hi, e4 = e.lo + e.hi;
+                        float dl = a4.x + a4.y + a4.z + a4.w, dh = b4.x + b4.y + b4.z + b4.w;
+                        float sl = c4.x + c4.y + c4.z + c4.w, sh = e4.x + e4.y + e4.z + e4.w;
+                        sum += d * (scale_min_k4(b + 4, 2 * j, 0) * dl + scale_min_k4(b + 4, 2 * j + 1, 0) * dh)
+                             - dmin * (scale_min_k4(b + 4, 2 * j, 1) * sl + scale_min_k4(b + 4, 2 * j + 1, 1) * sh);
+                    }
+                    return sum;""";
+            default -> """
+                    float part = 0.0f;
+                    for (int i = 0; i < BV; i++) {
+                        part += deq(b, i) * x[i];
+                    }
+                    return part;""";
+        };
+        return "inline float block_dot(const global uchar* b, const global float* x) {\n" + body + "\n}\n";
+    }
+
+    /**
      * The program of one weight format, its block layout compiled in: {@code matmul} (one work-item
      * per output row and token) and {@code dequant_row} (one work-item per value). The row length is
      * an argument, so every matrix of a format shares one program (PoCL compiles slowly).
@@ -97,7 +151,7 @@ final class KernelSource {
                 #define BV %d
                 #define BB %d
                 """, f.blockSize(), f.bytesPerBlock());
-        return "// weights " + f + "\n" + defs + COMMON + decoder(f) + """
+        return "// weights " + f + "\n" + defs + COMMON + decoder(f) + blockDot(f) + """
                 kernel void matmul(const global uchar* w, const global float* x, global float* out, int rows,
                         int cols) {
                     int r = get_global_id(0);
@@ -108,13 +162,7 @@ final class KernelSource {
                     const global float* xv = x + (ulong)t * cols;
                     float sum = 0.0f;
                     for (int k = 0; k < blocks; k++) {
-                        const global uchar* blk = row + k * BB;
-                        const global float* xb = xv + k * BV;
-                        float part = 0.0f;
-                        for (int i = 0; i < BV; i++) {
-                            part += deq(blk, i) * xb[i];
-                        }
-                        sum += part;
+                        sum += block_dot(row + k * BB, xv + k * BV);
                     }
                     out[(ulong)t * rows + r] = sum;
                 }
