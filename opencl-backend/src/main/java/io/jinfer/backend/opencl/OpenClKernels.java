@@ -126,6 +126,10 @@ public final class OpenClKernels implements Kernels {
 
     private WeightKernels weight(TensorView w) {
         WeightKernels k = byWeight.get(w.data());
+        if (k != null && !w.data().scope().isAlive()) {
+            // the device buffer went with the memory (DeviceContext releases it); never hand it to a kernel
+            throw new IllegalStateException(w + ": its memory was freed (the model is closed)");
+        }
         if (k == null) {
             if (w.columns() % w.format().blockSize() != 0) {
                 throw new IllegalArgumentException(w + ": rows are not whole " + w.format() + " blocks");
