@@ -9,7 +9,17 @@ final class OpenClAvailable {
     private OpenClAvailable() {}
 
     /**
-     * Returns the backend after checking it can run.
+     * Tells whether tests can run on OpenCL here.
+     *
+     * @return true when a device was found
+     */
+    static boolean present() {
+        return BACKEND.unavailableReason() == null;
+    }
+
+    /**
+     * Returns the backend after checking it can run (call it in {@code @BeforeEach}, so every test is
+     * reported as skipped with the reason; an assumption in {@code @BeforeAll} hides the tests).
      *
      * @return the backend
      */

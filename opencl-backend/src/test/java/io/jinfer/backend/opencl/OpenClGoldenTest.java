@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,8 +34,14 @@ class OpenClGoldenTest {
 
     @BeforeAll
     static void start() {
+        if (OpenClAvailable.present()) {
+            runtime = Runtime.builder().device("opencl").threads(1).build();
+        }
+    }
+
+    @BeforeEach
+    void requireOpenCl() {
         OpenClAvailable.backend();
-        runtime = Runtime.builder().device("opencl").threads(1).build();
     }
 
     @AfterAll

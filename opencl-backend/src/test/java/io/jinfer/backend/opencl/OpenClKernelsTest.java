@@ -15,6 +15,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -30,7 +31,14 @@ class OpenClKernelsTest {
 
     @BeforeAll
     static void start() {
-        cl = new OpenClKernels(OpenClAvailable.device(), WeightResidency.IN_PLACE);
+        if (OpenClAvailable.present()) {
+            cl = new OpenClKernels(OpenClAvailable.device(), WeightResidency.IN_PLACE);
+        }
+    }
+
+    @BeforeEach
+    void requireOpenCl() {
+        OpenClAvailable.backend();
     }
 
     @AfterAll

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,14 +29,20 @@ class OpenClSplitTest {
     private static final int[] STEPS = {29892, 727, 471};
     private static float[][] cpu;
 
-    @BeforeAll
-    static void cpuAlone() {
+    @BeforeEach
+    void requireOpenCl() {
         OpenClAvailable.backend();
-        Path model = SharedFixtures.require(MODEL);
-        // F32 activations on the CPU (no native 8-bit kernels), as the OpenCL kernels compute
-        try (Runtime rt = Runtime.builder().threads(2).nativeKernels(false).build()) {
-            cpu = logits(rt, model);
+    }
+
+    /** The CPU's logits, computed once for the class. */
+    private static float[][] cpuAlone(Path model) {
+        if (cpu == null) {
+            // F32 activations on the CPU (no native 8-bit kernels), as the OpenCL kernels compute
+            try (Runtime rt = Runtime.builder().threads(2).nativeKernels(false).build()) {
+                cpu = logits(rt, model);
+            }
         }
+        return cpu;
     }
 
     private static float[][] logits(Runtime rt, Path path) {
@@ -74,6 +80,7 @@ class OpenClSplitTest {
     @MethodSource("splits")
     void splitGivesTheCpuLogits(String split) {
         Path model = SharedFixtures.require(MODEL);
+        float[][] cpu = cpuAlone(model);
         float[][] mixed;
         try (Runtime rt = Runtime.builder().threads(2).nativeKernels(false).devices("cpu", "opencl")
                 .layerSplit(split).build()) {
