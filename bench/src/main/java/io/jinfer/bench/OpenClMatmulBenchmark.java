@@ -54,6 +54,11 @@ public class OpenClMatmulBenchmark {
 
     private Arena arena;
     private OpenClKernels kernels;
+
+    /** Created by JMH. */
+    public OpenClMatmulBenchmark() {
+        // state is made in setUp
+    }
     private TensorView weight;
     private float[] x;
     private float[] out;

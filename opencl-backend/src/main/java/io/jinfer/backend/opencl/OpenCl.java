@@ -65,6 +65,7 @@ final class OpenCl {
     private final MethodHandle releaseCommandQueue;
     private final MethodHandle releaseContext;
 
+    @SuppressWarnings("restricted") // native access is the point of this class; the module enables it
     private static final class Holder {
         static final OpenCl INSTANCE;
         static final String FAILURE;
@@ -146,12 +147,14 @@ final class OpenCl {
         releaseContext = bind(linker, lib, "clReleaseContext", FunctionDescriptor.of(INT, ADDR));
     }
 
+    @SuppressWarnings("restricted")
     private static MethodHandle bind(Linker linker, SymbolLookup lib, String name, FunctionDescriptor fd) {
         MemorySegment f = lib.find(name).orElseThrow(
                 () -> new UnsatisfiedLinkError("libOpenCL.so.1 has no function " + name));
         return linker.downcallHandle(f, fd);
     }
 
+    @SuppressWarnings("restricted")
     private static MethodHandle bindCritical(Linker linker, SymbolLookup lib, String name, FunctionDescriptor fd) {
         MemorySegment f = lib.find(name).orElseThrow(
                 () -> new UnsatisfiedLinkError("libOpenCL.so.1 has no function " + name));
