@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The transformer operations on one OpenCL device, with kernels generated per weight format, head
@@ -161,11 +162,15 @@ public final class OpenClKernels implements Kernels {
         return scratch[i];
     }
 
+    /** Copies {@code count} values to the device; the bounds check matters: the driver reads the array directly. */
     private void upload(MemorySegment buffer, float[] src, int count) {
+        Objects.checkFromIndexSize(0, count, src.length);
         cl.write(queue, buffer, 0, 4L * count, MemorySegment.ofArray(src));
     }
 
+    /** Copies {@code count} values back into {@code dst} from {@code offset}, checked like {@link #upload}. */
     private void download(MemorySegment buffer, float[] dst, int offset, int count) {
+        Objects.checkFromIndexSize(offset, count, dst.length);
         cl.read(queue, buffer, 0, 4L * count, MemorySegment.ofArray(dst).asSlice(4L * offset, 4L * count));
     }
 

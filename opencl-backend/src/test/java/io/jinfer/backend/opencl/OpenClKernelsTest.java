@@ -231,6 +231,17 @@ class OpenClKernelsTest {
     }
 
     @Test
+    void shortArraysAreRefusedBeforeTheDriverReadsPastThem() {
+        TensorView w = randomWeight(QuantFormat.Q8_0, 64, 4, 11);
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> cl.matmul(w, new float[63], new float[4], 1));
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> cl.matmul(w, new float[128], new float[7], 2));
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> cl.dequantizeRow(w, 1, new float[70], 10));
+    }
+
+    @Test
     void programsAreBuiltOncePerDeviceAndShape() {
         int cols = 256;
         TensorView w = randomWeight(QuantFormat.Q8_0, cols, 4, 99);
