@@ -27,6 +27,8 @@ final class LocalEngine implements Engine {
     private final Kernels kernels;
     /** Kernel sets by device name, the first device first. */
     private final Map<String, Kernels> byDevice = new LinkedHashMap<>();
+    /** The placement of the model loaded last, for the description. */
+    private volatile LayerPlacement lastPlacement;
     private final MemoryBudget budget;
     private final ReentrantLock computeLock = new ReentrantLock();
     private volatile boolean closed;
@@ -84,6 +86,7 @@ final class LocalEngine implements Engine {
     /** The kernels of each block of a model, or null when every block runs on the first device. */
     Kernels[] layerKernels(int layers) {
         LayerPlacement p = placement(layers);
+        lastPlacement = p;
         if (p.ranges().size() == 1 && p.ranges().getFirst().device().equals(byDevice.keySet().iterator().next())) {
             return null;
         }
@@ -142,7 +145,9 @@ final class LocalEngine implements Engine {
         StringBuilder sb = new StringBuilder();
         byDevice.forEach((name, k) -> sb.append(sb.isEmpty() ? "" : "; ").append(name).append(": ")
                 .append(k.description()));
-        return sb.append("; layers ").append(config.layerSplit() == null ? "auto" : config.layerSplit()).toString();
+        LayerPlacement p = lastPlacement;
+        return sb.append("; layers ").append(p != null ? p.toString()
+                : config.layerSplit() == null ? "auto" : config.layerSplit()).toString();
     }
 
     @Override
