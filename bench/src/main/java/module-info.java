@@ -2,6 +2,7 @@
 module io.jinfer.bench {
     requires io.jinfer.executor;
     requires io.jinfer.backend.cpu;
+    requires io.jinfer.backend.opencl;
     requires jmh.core;
     requires jdk.incubator.vector;
     requires java.management;

@@ -31,7 +31,7 @@ final class LoadedModel implements Model {
         this.source = source;
         this.config = source.config();
         this.weights = weights;
-        this.transformer = new Transformer(config, weights);
+        this.transformer = new Transformer(config, weights, engine.layerKernels(config.layers()));
         this.tokenizer = source.tokenizer();
         this.engine = engine;
     }

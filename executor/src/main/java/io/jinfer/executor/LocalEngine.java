@@ -9,26 +9,92 @@ import io.jinfer.api.spi.RuntimeConfig;
 import io.jinfer.memory.MemoryBudget;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs models in this process on the backend named by the configuration. One kernel set (one worker
- * pool) serves every model and session of the runtime; steps of different sessions take turns.
+ * pool) serves every model and session of the runtime; steps of different sessions take turns. With
+ * several devices ({@code cpu,opencl}) there is one kernel set per device, and the configuration's
+ * layer split ({@link LayerPlacement}) says which blocks each runs; the first device runs the
+ * embedding lookup and the output.
  */
 final class LocalEngine implements Engine {
     private final RuntimeConfig config;
     private final Kernels kernels;
+    /** Kernel sets by device name, the first device first. */
+    private final Map<String, Kernels> byDevice = new LinkedHashMap<>();
+    /** The placement of the model loaded last, for the description. */
+    private volatile LayerPlacement lastPlacement;
     private final MemoryBudget budget;
     private final ReentrantLock computeLock = new ReentrantLock();
     private volatile boolean closed;
 
     LocalEngine(RuntimeConfig config) {
         this.config = config;
-        Backend backend = findBackend(config.device());
-        this.kernels = backend.createKernels(config.threads(), config.referenceKernels(), config.nativeKernels());
+        try {
+            for (String name : devices(config.device())) {
+                Backend backend = findBackend(name);
+                byDevice.put(name, backend.createKernels(config.threads(), config.referenceKernels(),
+                        config.nativeKernels()));
+            }
+        } catch (RuntimeException e) {
+            byDevice.values().forEach(Kernels::close);
+            throw e;
+        }
+        this.kernels = byDevice.values().iterator().next();
         this.budget = new MemoryBudget("runtime", config.memoryBudgetBytes(), null);
+    }
+
+    private static List<String> devices(String spec) {
+        List<String> names = new ArrayList<>();
+        for (String s : spec.split(",")) {
+            String name = s.trim();
+            if (name.isEmpty() || names.contains(name)) {
+                throw new JinferException("device list '" + spec + "' has an empty or repeated name");
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    /**
+     * Places a model's blocks on this engine's devices, as the configuration's split says.
+     *
+     * @param layers the model's layer count
+     * @return the placement (every layer on the first device when there is no split)
+     * @throws JinferException when the split does not fit the model or names an unknown device
+     */
+    LayerPlacement placement(int layers) {
+        List<String> names = List.copyOf(byDevice.keySet());
+        if (config.layerSplit() == null) {
+            if (names.size() > 1) {
+                return LayerPlacement.auto(layers, names);
+            }
+            return LayerPlacement.single(names.getFirst(), layers);
+        }
+        try {
+            return LayerPlacement.parse(config.layerSplit(), layers, names);
+        } catch (IllegalArgumentException e) {
+            throw new JinferException("layer split '" + config.layerSplit() + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** The kernels of each block of a model, or null when every block runs on the first device. */
+    Kernels[] layerKernels(int layers) {
+        LayerPlacement p = placement(layers);
+        lastPlacement = p;
+        if (p.ranges().size() == 1 && p.ranges().getFirst().device().equals(byDevice.keySet().iterator().next())) {
+            return null;
+        }
+        Kernels[] perLayer = new Kernels[layers];
+        for (int l = 0; l < layers; l++) {
+            perLayer[l] = byDevice.get(p.deviceOf(l));
+        }
+        return perLayer;
     }
 
     private static Backend findBackend(String name) {
@@ -73,7 +139,15 @@ final class LocalEngine implements Engine {
 
     @Override
     public String backendDescription() {
-        return config.device() + ": " + kernels.description();
+        if (byDevice.size() == 1) {
+            return config.device() + ": " + kernels.description();
+        }
+        StringBuilder sb = new StringBuilder();
+        byDevice.forEach((name, k) -> sb.append(sb.isEmpty() ? "" : "; ").append(name).append(": ")
+                .append(k.description()));
+        LayerPlacement p = lastPlacement;
+        return sb.append("; layers ").append(p != null ? p.toString()
+                : config.layerSplit() == null ? "auto" : config.layerSplit()).toString();
     }
 
     @Override
@@ -82,6 +156,6 @@ final class LocalEngine implements Engine {
             throw new IllegalStateException("the runtime is already closed");
         }
         closed = true;
-        kernels.close();
+        byDevice.values().forEach(Kernels::close);
     }
 }

@@ -14,8 +14,23 @@ final class Transformer {
     private final ModelWeights w;
     private final RopeSpec rope;
     private final AttentionShape attention;
+    /** Kernels of each block when the model is split across devices; null runs every block on the caller's. */
+    private final Kernels[] layerKernels;
 
     Transformer(ModelConfig config, ModelWeights weights) {
+        this(config, weights, null);
+    }
+
+    /**
+     * @param layerKernels the kernels of each block (see {@link LayerPlacement}), or null to run every
+     *     block on the kernels passed to {@link #forwardBlocks}
+     */
+    Transformer(ModelConfig config, ModelWeights weights, Kernels[] layerKernels) {
+        if (layerKernels != null && layerKernels.length != config.layers()) {
+            throw new IllegalArgumentException("kernels for " + layerKernels.length + " layers, the model has "
+                    + config.layers());
+        }
+        this.layerKernels = layerKernels == null ? null : layerKernels.clone();
         this.c = config;
         this.w = weights;
         this.rope = new RopeSpec(config.ropeBase(), config.ropeDims(), config.neoxRope(), weights.ropeFactors());
@@ -65,14 +80,16 @@ final class Transformer {
 
     /**
      * Runs {@code n} tokens at positions {@code startPos ..} through every block, filling the KV cache.
-     * Leaves the final hidden states (before the output norm) in {@code ws.x}.
+     * Leaves the final hidden states (before the output norm) in {@code ws.x}. The embedding lookup
+     * runs on {@code edge}; each block on its placed kernels, or on {@code edge} when unsplit.
      */
-    void forwardBlocks(Kernels kr, int[] tokens, int from, int n, int startPos, KvCache cache, Workspace ws) {
+    void forwardBlocks(Kernels edge, int[] tokens, int from, int n, int startPos, KvCache cache, Workspace ws) {
         int dim = c.dim();
         for (int t = 0; t < n; t++) {
-            kr.dequantizeRow(w.tokenEmbedding(), tokens[from + t], ws.x, t * dim);
+            edge.dequantizeRow(w.tokenEmbedding(), tokens[from + t], ws.x, t * dim);
         }
         for (int l = 0; l < c.layers(); l++) {
+            Kernels kr = layerKernels == null ? edge : layerKernels[l];
             ModelWeights.Layer L = w.layers().get(l);
             var kv = cache.layer(l);
 

@@ -86,6 +86,7 @@ public final class Runtime implements AutoCloseable {
         private String device = "cpu";
         private boolean referenceKernels = false;
         private boolean nativeKernels = true;
+        private String layerSplit;
 
         private Builder() {}
 
@@ -115,13 +116,42 @@ public final class Runtime implements AutoCloseable {
         /**
          * Chooses the device to run on.
          *
-         * @param name the backend name: {@code cpu}; {@code cuda} is registered and explains why it
-         *     cannot run (no driver, or its forward pass not wired yet); a blank name makes
-         *     {@link #build()} throw
+         * @param name the backend name: {@code cpu}, {@code opencl} (the backend must be on the class
+         *     path), or {@code cuda}, which is registered and explains why it cannot run (no driver, or
+         *     its forward pass not wired yet); a blank name makes {@link #build()} throw
          * @return this builder
          */
         public Builder device(String name) {
             device = name;
+            return this;
+        }
+
+        /**
+         * Runs one model across several devices (backends), e.g. {@code devices("cpu", "opencl")}: the
+         * first runs the embedding lookup and the output; {@link #layerSplit} says which layers run where.
+         *
+         * @param names backend names, at least one
+         * @return this builder
+         */
+        public Builder devices(String... names) {
+            if (names.length == 0) {
+                throw new IllegalArgumentException("name at least one device");
+            }
+            device = String.join(",", names);
+            return this;
+        }
+
+        /**
+         * Chooses which layers run on which of the {@link #devices} device: comma-separated ranges
+         * {@code FIRST-LAST:DEVICE} (or {@code LAYER:DEVICE}) covering every layer once, e.g.
+         * {@code 0-1:opencl,2-3:cpu}, or {@code auto} to let the engine choose. Without it every
+         * layer runs on the first device.
+         *
+         * @param spec the split, or null for none
+         * @return this builder
+         */
+        public Builder layerSplit(String spec) {
+            layerSplit = spec;
             return this;
         }
 
@@ -161,7 +191,8 @@ public final class Runtime implements AutoCloseable {
          * @throws JinferException when no engine module is on the class path or module path
          */
         public Runtime build() {
-            return new Runtime(new RuntimeConfig(threads, memoryBudgetBytes, device, referenceKernels, nativeKernels));
+            return new Runtime(new RuntimeConfig(threads, memoryBudgetBytes, device, referenceKernels, nativeKernels,
+                    layerSplit));
         }
     }
 }

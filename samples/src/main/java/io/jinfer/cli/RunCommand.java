@@ -32,9 +32,12 @@ public final class RunCommand implements Command {
      * @param sampling how to choose tokens
      * @param threads worker threads
      * @param contextLength positions of the session's context; 0 for the model's default
+     * @param devices the devices (backends) to run on, the first running the embedding and output
+     * @param split which layers run on which device ({@code 0-1:opencl,2-3:cpu} or {@code auto}), or
+     *     null for all on the first device
      */
     public record Settings(Path model, String prompt, int maxTokens, SamplingParams sampling, int threads,
-            int contextLength) {
+            int contextLength, List<String> devices, String split) {
 
         /**
          * Checks the options of {@code jinfer run} and turns them into settings.
@@ -55,9 +58,20 @@ public final class RunCommand implements Command {
                             x -> x > 0, "> 0"))
                     .seed(args.longValue("--seed", DEFAULTS.seed()))
                     .build();
+            List<String> devices = args.has("--devices")
+                    ? List.of(args.string("--devices").split(",", -1)).stream().map(String::trim).toList()
+                    : List.of("cpu");
+            if (devices.isEmpty() || devices.stream().anyMatch(String::isEmpty)
+                    || devices.stream().distinct().count() != devices.size()) {
+                throw new UsageException("--devices takes distinct names separated by commas, e.g. cpu,opencl");
+            }
+            String split = args.has("--split") ? args.string("--split").trim() : null;
+            if (split != null && split.isEmpty()) {
+                throw new UsageException("--split takes ranges such as 0-1:opencl,2-3:cpu, or auto");
+            }
             return new Settings(args.path("--model"), prompt,
                     args.intValue("-n", DEFAULT_TOKENS, 0, Integer.MAX_VALUE), sampling, Threads.parse(args),
-                    args.intValue("--ctx", 0, 0, Integer.MAX_VALUE));
+                    args.intValue("--ctx", 0, 0, Integer.MAX_VALUE), devices, split);
         }
     }
 
@@ -69,7 +83,8 @@ public final class RunCommand implements Command {
     @Override
     public String synopsis() {
         return "[--model FILE] [--prompt TEXT] [-n N] [--temp T] [--top-k K] [--top-p P] [--min-p P] "
-                + "[--repeat-penalty R] [--seed S] [--threads N] [--ctx N]";
+                + "[--repeat-penalty R] [--seed S] [--threads N] [--ctx N] [--devices cpu,opencl] "
+                + "[--split 0-1:opencl,2-3:cpu|auto]";
     }
 
     @Override
@@ -92,19 +107,27 @@ public final class RunCommand implements Command {
                         + DEFAULTS.repetitionPenalty() + ")"),
                 Option.value("--seed", "S", "random seed (default " + DEFAULTS.seed() + ")"),
                 Threads.OPTION,
-                Option.value("--ctx", "N", "context length, 0 for the model's (capped at 4096; default 0)"));
+                Option.value("--ctx", "N", "context length, 0 for the model's (capped at 4096; default 0)"),
+                Option.value("--devices", "LIST", "devices to run on, e.g. cpu,opencl; the first runs the embedding "
+                        + "and output (default cpu)"),
+                Option.value("--split", "RANGES", "layers per device, e.g. 0-1:opencl,2-3:cpu, or auto (default: "
+                        + "auto with several devices)"));
     }
 
     @Override
     public int execute(Args args, PrintStream out, PrintStream err) {
         Settings s = Settings.parse(args);
         try (ModelSource source = s.model() == null ? ModelSource.demo(err) : ModelSource.file(s.model());
-                Runtime runtime = Runtime.builder().threads(s.threads()).build()) {
+                Runtime runtime = Runtime.builder().threads(s.threads())
+                        .devices(s.devices().toArray(String[]::new)).layerSplit(s.split()).build()) {
             long t0 = System.nanoTime();
             try (Model model = runtime.loadModel(source.path());
                     Session session = model.newSession(SessionOptions.defaults().withContextLength(s.contextLength()))) {
                 err.printf("jinfer: %s (%s, %s), loaded in %d ms, %d threads%n", model.name(), model.architecture(),
                         model.weightFormat(), (System.nanoTime() - t0) / 1_000_000, s.threads());
+                if (s.devices().size() > 1 || !s.devices().getFirst().equals("cpu")) {
+                    err.println("jinfer: devices: " + runtime.backendDescription());
+                }
                 GenerationRequest request = GenerationRequest.builder(s.prompt())
                         .sampling(s.sampling())
                         .maxTokens(s.maxTokens())
