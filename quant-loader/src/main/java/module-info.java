@@ -8,4 +8,5 @@ module io.jinfer.loader {
     exports io.jinfer.loader.quant;
     exports io.jinfer.loader.synth;
     exports io.jinfer.loader.tokenizer;
+    exports io.jinfer.loader.tokenizer.hf;
 }

@@ -1,5 +1,6 @@
 package io.jinfer.loader.tokenizer;
 
+import io.jinfer.loader.tokenizer.text.ByteLevelMapping;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;

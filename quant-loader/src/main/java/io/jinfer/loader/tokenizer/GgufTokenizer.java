@@ -1,5 +1,6 @@
 package io.jinfer.loader.tokenizer;
 
+import io.jinfer.loader.tokenizer.text.Utf8StreamDecoder;
 import io.jinfer.api.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
