@@ -83,10 +83,10 @@ sealed interface Decoder {
     record Metaspace(String replacement, boolean stripFirst) implements Decoder {
         @Override
         public void apply(List<byte[]> pieces, Context ctx) {
+            byte[] mark = replacement.getBytes(StandardCharsets.UTF_8);
             for (int i = 0; i < pieces.size(); i++) {
-                String t = new String(pieces.get(i), StandardCharsets.UTF_8);
-                String s = t.replace(replacement, ctx.first(i) && stripFirst ? "" : " ");
-                pieces.set(i, s.getBytes(StandardCharsets.UTF_8));
+                byte[] with = ctx.first(i) && stripFirst ? new byte[0] : new byte[] {' '};
+                pieces.set(i, Replace.replaceBytes(pieces.get(i), mark, with));
             }
         }
     }
@@ -110,7 +110,7 @@ sealed interface Decoder {
             }
         }
 
-        private static byte[] replaceBytes(byte[] p, byte[] from, byte[] to) {
+        static byte[] replaceBytes(byte[] p, byte[] from, byte[] to) {
             if (from.length == 0) {
                 return p;
             }

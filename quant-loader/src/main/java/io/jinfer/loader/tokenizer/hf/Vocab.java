@@ -1,6 +1,5 @@
 package io.jinfer.loader.tokenizer.hf;
 
-import java.util.HashMap;
 import java.util.Map;
 
 /** A model's vocabulary both ways: text to id and id to text (ids may have gaps). */
@@ -9,10 +8,10 @@ final class Vocab {
     private final String[] texts;
 
     /**
-     * @param ids text → id, ids non-negative
+     * @param ids text → id, ids non-negative; kept, not copied (the caller hands it over)
      */
     Vocab(Map<String, Integer> ids) {
-        this.ids = new HashMap<>(ids);
+        this.ids = ids;
         int max = -1;
         for (int id : ids.values()) {
             max = Math.max(max, id);
