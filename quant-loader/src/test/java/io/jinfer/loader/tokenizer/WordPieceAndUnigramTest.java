@@ -1,0 +1,140 @@
+package io.jinfer.loader.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jinfer.api.ModelFormatException;
+import io.jinfer.api.Tokenizer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** GGUF's {@code bert} (WordPiece) and {@code t5} (unigram) tokenizers on tiny in-memory vocabularies. */
+class WordPieceAndUnigramTest {
+
+    /** Ids: 0 [PAD], 1 [UNK], 2 [CLS], 3 [SEP], 4 ▁hello, 5 ▁world, 6 ▁un, 7 aff, 8 able, 9 ▁,, 10 ▁!, 11 ▁cafe, 12 s, 13 ▁的. */
+    private static MetadataBuilder bert() {
+        return new MetadataBuilder()
+                .string("tokenizer.ggml.model", "bert")
+                .strings("tokenizer.ggml.tokens", List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "\u2581hello",
+                        "\u2581world", "\u2581un", "aff", "able", "\u2581,", "\u2581!", "\u2581cafe", "s", "\u2581的"))
+                .ints("tokenizer.ggml.token_type", 3, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1)
+                .u32("tokenizer.ggml.bos_token_id", 2)
+                .u32("tokenizer.ggml.seperator_token_id", 3)
+                .u32("tokenizer.ggml.unknown_token_id", 1)
+                .u32("tokenizer.ggml.padding_token_id", 0);
+    }
+
+    @Test
+    void wordPieceSplitsLikeBert() {
+        Tokenizer t = Tokenizers.fromGguf(bert().build());
+        // lowercased, accents and tab handled, punctuation alone, [CLS] ... [SEP] around
+        int[] ids = t.encode("Hello, UNAFFABLE\tworld!");
+        assertArrayEquals(new int[] {2, 4, 9, 6, 7, 8, 5, 10, 3}, ids);
+        assertArrayEquals(new int[] {4, 9, 6, 7, 8, 5, 10}, t.encode("Hello, UNAFFABLE\tworld!", false, false));
+        // é loses its accent; a CJK ideograph is a word of its own
+        assertArrayEquals(new int[] {11, 12, 13}, t.encode("Cafés的", false, false));
+        // a word that cannot be covered is one [UNK]
+        assertArrayEquals(new int[] {1, 5}, t.encode("unaffablex world", false, false));
+        assertEquals("hello , unaffable world !", t.decode(ids));
+        assertEquals(2, t.bosToken());
+    }
+
+    @Test
+    void wordPieceWithoutSeparatorIsReportedWhenOneIsAdded() {
+        var e = assertThrows(ModelFormatException.class, () -> Tokenizers.fromGguf(bert()
+                .u32("tokenizer.ggml.seperator_token_id", 0xFFFFFFFFL).build()));
+        assertEquals("tokenizer.ggml.add_sep_token", e.field());
+        Tokenizer noSep = Tokenizers.fromGguf(bert().bool("tokenizer.ggml.add_sep_token", false).build());
+        assertArrayEquals(new int[] {2, 4}, noSep.encode("hello"));
+    }
+
+    /** Ids: 0 &lt;pad&gt;, 1 &lt;/s&gt;, 2 &lt;unk&gt;, 3 ▁, 4 a, 5 b, 6 ab, 7 ▁a, 8 &lt;extra&gt;, 9 c. */
+    private static MetadataBuilder t5() {
+        return new MetadataBuilder()
+                .string("tokenizer.ggml.model", "t5")
+                .strings("tokenizer.ggml.tokens", List.of("<pad>", "</s>", "<unk>", "\u2581", "a", "b", "ab",
+                        "\u2581a", "<extra>", "c"))
+                .floats("tokenizer.ggml.scores", 0, 0, 0, -2, -3, -3, -2, -2.5f, 0, -3)
+                .ints("tokenizer.ggml.token_type", 3, 3, 2, 1, 1, 1, 1, 1, 4, 1)
+                .bool("tokenizer.ggml.add_space_prefix", true)
+                .bool("tokenizer.ggml.remove_extra_whitespaces", true);
+    }
+
+    @Test
+    void unigramFindsTheBestScoringPieces() {
+        Tokenizer t = Tokenizers.fromGguf(t5().build());
+        // ▁ab: ▁ + ab = -4 beats ▁a + b = -5.5; T5 adds </s> and no BOS
+        assertArrayEquals(new int[] {3, 6, 1}, t.encode("ab"));
+        assertEquals(-1, t.bosToken());
+        assertEquals(1, t.eosToken());
+        // extra spaces collapse, ends are trimmed
+        assertArrayEquals(new int[] {3, 6, 3, 6}, t.encode("  ab   ab ", false, false));
+        // unknown characters: one <unk> for the run
+        assertArrayEquals(new int[] {3, 2}, t.encode("xy", false, false));
+        // a user-defined piece stays whole
+        assertArrayEquals(new int[] {7, 8, 3, 5}, t.encode("a<extra>b", false, false));
+        assertEquals("ab ab", t.decode(t.encode("ab ab")));
+    }
+
+    @Test
+    void unigramKeepsSpacesWhenNotCollapsing() {
+        Tokenizer t = Tokenizers.fromGguf(t5().bool("tokenizer.ggml.remove_extra_whitespaces", false).build());
+        assertArrayEquals(new int[] {7, 3, 3, 5}, t.encode("a  b", false, false));
+    }
+
+    /**
+     * A precompiled map for single-byte keys: a darts-clone array whose root points at 1, each key c
+     * at 1^c (a leaf with offset 256), and its value at (1^c)^256, then the NUL-terminated strings.
+     */
+    static long[] charsmap(char[] keys, String[] replacements) {
+        int units = 512;
+        int[] u = new int[units];
+        u[0] = 1 << 10;
+        StringBuilder strings = new StringBuilder();
+        for (int k = 0; k < keys.length; k++) {
+            int pos = 1 ^ keys[k];
+            u[pos] = (256 << 10) | (1 << 8) | keys[k];
+            u[pos ^ 256] = 0x80000000 | strings.length();
+            strings.append(replacements[k]).append('\0');
+        }
+        byte[] s = strings.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long[] blob = new long[4 + units * 4 + s.length];
+        putInt(blob, 0, units * 4);
+        for (int i = 0; i < units; i++) {
+            putInt(blob, 4 + i * 4, u[i]);
+        }
+        for (int i = 0; i < s.length; i++) {
+            blob[4 + units * 4 + i] = s[i];
+        }
+        return blob;
+    }
+
+    private static void putInt(long[] blob, int at, int v) {
+        for (int b = 0; b < 4; b++) {
+            blob[at + b] = (byte) (v >>> (8 * b));
+        }
+    }
+
+    @Test
+    void unigramAppliesThePrecompiledMap() {
+        // 'A' → "a", 'B' → "b", and a tab → a space
+        Tokenizer t = Tokenizers.fromGguf(t5().ints("tokenizer.ggml.precompiled_charsmap",
+                charsmap(new char[] {'A', 'B', '\t'}, new String[] {"a", "b", " "})).build());
+        assertArrayEquals(new int[] {3, 6, 3, 6}, t.encode("AB\tab", false, false));
+        var e = assertThrows(ModelFormatException.class, () -> Tokenizers.fromGguf(
+                t5().ints("tokenizer.ggml.precompiled_charsmap", 255, 255, 0, 0, 1).build()));
+        assertEquals("tokenizer.ggml.precompiled_charsmap", e.field());
+    }
+
+    @Test
+    void otherModelsLlamaCppKnowsAreNamed() {
+        for (String model : List.of("rwkv", "plamo2", "gemma4", "no_vocab")) {
+            var e = assertThrows(ModelFormatException.class, () -> Tokenizers.fromGguf(
+                    MetadataBuilder.tinySpm().string("tokenizer.ggml.model", model).build()));
+            assertTrue(e.getMessage().contains("'" + model + "'") && e.getMessage().contains("supported"),
+                    e.getMessage());
+        }
+    }
+}
