@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jinfer.api.ModelFormatException;
 import io.jinfer.api.Tokenizer;
+import io.jinfer.loader.tokenizer.text.CharsMapFixture;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -84,44 +85,15 @@ class WordPieceAndUnigramTest {
         assertArrayEquals(new int[] {7, 3, 3, 5}, t.encode("a  b", false, false));
     }
 
-    /**
-     * A precompiled map for single-byte keys: a darts-clone array whose root points at 1, each key c
-     * at 1^c (a leaf with offset 256), and its value at (1^c)^256, then the NUL-terminated strings.
-     */
-    static long[] charsmap(char[] keys, String[] replacements) {
-        int units = 512;
-        int[] u = new int[units];
-        u[0] = 1 << 10;
-        StringBuilder strings = new StringBuilder();
-        for (int k = 0; k < keys.length; k++) {
-            int pos = 1 ^ keys[k];
-            u[pos] = (256 << 10) | (1 << 8) | keys[k];
-            u[pos ^ 256] = 0x80000000 | strings.length();
-            strings.append(replacements[k]).append('\0');
-        }
-        byte[] s = strings.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        long[] blob = new long[4 + units * 4 + s.length];
-        putInt(blob, 0, units * 4);
-        for (int i = 0; i < units; i++) {
-            putInt(blob, 4 + i * 4, u[i]);
-        }
-        for (int i = 0; i < s.length; i++) {
-            blob[4 + units * 4 + i] = s[i];
-        }
-        return blob;
-    }
-
-    private static void putInt(long[] blob, int at, int v) {
-        for (int b = 0; b < 4; b++) {
-            blob[at + b] = (byte) (v >>> (8 * b));
-        }
-    }
-
     @Test
     void unigramAppliesThePrecompiledMap() {
         // 'A' → "a", 'B' → "b", and a tab → a space
-        Tokenizer t = Tokenizers.fromGguf(t5().ints("tokenizer.ggml.precompiled_charsmap",
-                charsmap(new char[] {'A', 'B', '\t'}, new String[] {"a", "b", " "})).build());
+        byte[] map = CharsMapFixture.singleBytes(new char[] {'A', 'B', '\t'}, new String[] {"a", "b", " "});
+        long[] asInts = new long[map.length];
+        for (int i = 0; i < map.length; i++) {
+            asInts[i] = map[i];
+        }
+        Tokenizer t = Tokenizers.fromGguf(t5().ints("tokenizer.ggml.precompiled_charsmap", asInts).build());
         assertArrayEquals(new int[] {3, 6, 3, 6}, t.encode("AB\tab", false, false));
         var e = assertThrows(ModelFormatException.class, () -> Tokenizers.fromGguf(
                 t5().ints("tokenizer.ggml.precompiled_charsmap", 255, 255, 0, 0, 1).build()));

@@ -56,6 +56,14 @@ class HuggingFaceComponentsTest {
     }
 
     @Test
+    void precompiledNormalizer() throws Exception {
+        byte[] blob = io.jinfer.loader.tokenizer.text.CharsMapFixture.singleBytes(new char[] {'A'}, new String[] {"a"});
+        Normalizer n = normalizer("{'type':'Precompiled','precompiled_charsmap':'"
+                + java.util.Base64.getEncoder().encodeToString(blob) + "'}");
+        assertEquals("aba", n.normalize("AbA"));
+    }
+
+    @Test
     void bertNormalizer() throws Exception {
         Normalizer n = normalizer("{'type':'BertNormalizer','clean_text':true,'handle_chinese_chars':true,"
                 + "'strip_accents':null,'lowercase':true}");
