@@ -32,14 +32,14 @@ final class VocabularyReader {
     static final String ADD_SEP = "tokenizer.ggml.add_sep_token";
     static final String REMOVE_EXTRA_WS = "tokenizer.ggml.remove_extra_whitespaces";
     static final String CHARSMAP = "tokenizer.ggml.precompiled_charsmap";
+    /** Pre-tokenizers llama.cpp implements with special code rather than regexes. */
+    private static final Set<String> CUSTOM_PRE = Set.of("kimi-k2", "afmoe");
     /** Tokenizer models llama.cpp knows that jinfer does not implement, with what they are. */
     private static final Map<String, String> UNSUPPORTED_MODELS = Map.of(
             "rwkv", "RWKV's trie tokenizer",
             "plamo2", "PLaMo-2's tokenizer",
             "plamo3", "PLaMo-3's tokenizer",
             "hybriddna", "the hybrid DNA k-mer tokenizer",
-            "whitespace", "the whitespace BPE tokenizer",
-            "gemma4", "Gemma 4's BPE tokenizer",
             "no_vocab", "no vocabulary",
             "none", "no vocabulary");
 
@@ -58,13 +58,13 @@ final class VocabularyReader {
         String modelName = md.getString(MODEL);
         Vocabulary.Model model = switch (modelName) {
             case "llama" -> Vocabulary.Model.SPM;
-            case "gpt2" -> Vocabulary.Model.BPE;
+            case "gpt2", "gemma4", "whitespace" -> Vocabulary.Model.BPE;
             case "bert" -> Vocabulary.Model.WPM;
             case "t5" -> Vocabulary.Model.UGM;
             default -> throw error(MODEL, "unsupported tokenizer model '" + modelName + "'"
                     + (UNSUPPORTED_MODELS.containsKey(modelName) ? " (" + UNSUPPORTED_MODELS.get(modelName) + ")" : "")
-                    + "; supported: 'llama' (SentencePiece), 'gpt2' (byte-level BPE), 'bert' (WordPiece),"
-                    + " 't5' (unigram)");
+                    + "; supported: 'llama' (SentencePiece), 'gpt2' (byte-level BPE), 'gemma4' and 'whitespace'"
+                    + " (BPE over raw text), 'bert' (WordPiece), 't5' (unigram)");
         };
 
         List<String> tokenList = md.getStringArray(TOKENS);
@@ -94,10 +94,17 @@ final class VocabularyReader {
         PreTokenizers.Spec preSpec = null;
         List<String> merges = List.of();
         if (model == Vocabulary.Model.BPE) {
-            pre = md.findString(PRE).orElse("default");
+            // these models name their pre-tokenizer by the model itself, whatever the metadata says
+            pre = switch (modelName) {
+                case "gemma4" -> "gemma4";
+                case "whitespace" -> md.findString(PRE).orElse("whitespace");
+                default -> md.findString(PRE).orElse("default");
+            };
             preSpec = PreTokenizers.forName(pre);
             if (preSpec == null) {
-                throw error(PRE, "unsupported pre-tokenizer '" + pre + "' (supported: "
+                throw error(PRE, "unsupported pre-tokenizer '" + pre + "'"
+                        + (CUSTOM_PRE.contains(pre) ? " (llama.cpp runs it with hand-written code jinfer does not have)" : "")
+                        + " (supported: "
                         + String.join(", ", PreTokenizers.names()) + ")");
             }
             merges = md.getStringArray(MERGES);
@@ -119,6 +126,9 @@ final class VocabularyReader {
             case BPE -> preSpec.addBos();
             case UGM -> false;
         });
+        if (pre.equals("gemma4") || pre.equals("granite-embed-multi-311m")) {
+            addBos = true; // as llama.cpp, which overrides the metadata for Gemma 4
+        }
         boolean addEos = md.getBoolean(ADD_EOS, model == Vocabulary.Model.UGM);
         boolean addSep = md.getBoolean(ADD_SEP, model == Vocabulary.Model.WPM);
         boolean addSpacePrefix = md.getBoolean(ADD_SPACE_PREFIX, spm);

@@ -118,4 +118,50 @@ final class WpmTokenizer extends GgufTokenizer {
     boolean dropsFirstSpace() {
         return true;
     }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>As llama.cpp does for BERT, the spaces the word-start marks put before punctuation and
+     * contractions are taken out: " ?", " !", " .", " ," lose their space, a lone " ' " closes up,
+     * and " 's", " 'm", " 're", " 've" attach to the word before.
+     */
+    @Override
+    public String decode(int[] tokens) {
+        return cleanUpSpaces(super.decode(tokens));
+    }
+
+    static String cleanUpSpaces(String text) {
+        StringBuilder a = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (i > 0 && text.charAt(i - 1) == ' ' && (c == '?' || c == '!' || c == '.' || c == ',') && !a.isEmpty()) {
+                a.setLength(a.length() - 1);
+            }
+            a.append(c);
+        }
+        StringBuilder b = new StringBuilder(a.length());
+        for (int i = 0; i < a.length(); i++) {
+            char c = a.charAt(i);
+            if (c == '\'' && i > 0 && i + 1 < a.length() && a.charAt(i - 1) == ' ' && a.charAt(i + 1) == ' ') {
+                b.setLength(b.length() - 1);
+                b.append(c);
+                i++; // the space after goes too
+                continue;
+            }
+            b.append(c);
+        }
+        StringBuilder out = new StringBuilder(b.length());
+        for (int i = 0; i < b.length(); i++) {
+            char c = b.charAt(i);
+            if (c == '\'' && i > 0 && b.charAt(i - 1) == ' ' && i + 1 < b.length()) {
+                String rest = b.substring(i + 1, Math.min(b.length(), i + 3));
+                if (rest.startsWith("s") || rest.startsWith("m") || rest.equals("re") || rest.equals("ve")) {
+                    out.setLength(out.length() - 1);
+                }
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
 }

@@ -38,7 +38,10 @@ class WordPieceAndUnigramTest {
         assertArrayEquals(new int[] {11, 12, 13}, t.encode("Cafés的", false, false));
         // a word that cannot be covered is one [UNK]
         assertArrayEquals(new int[] {1, 5}, t.encode("unaffablex world", false, false));
-        assertEquals("hello , unaffable world !", t.decode(ids));
+        // the word-start spaces before punctuation are cleaned up, as llama.cpp does for BERT
+        assertEquals("hello, unaffable world!", t.decode(ids));
+        // a lone apostrophe closes up on both sides; " 't" keeps its space, as in llama.cpp
+        assertEquals("it's a'b, we're ok, don 't.", WpmTokenizer.cleanUpSpaces("it 's a ' b , we 're ok , don 't ."));
         assertEquals(2, t.bosToken());
     }
 
@@ -100,9 +103,57 @@ class WordPieceAndUnigramTest {
         assertEquals("tokenizer.ggml.precompiled_charsmap", e.field());
     }
 
+    /** Ids: 0 &lt;pad&gt;, 1 &lt;bos&gt;, 2 &lt;eos&gt;, 3 ▁, 4 h, 5 i, 6 hi, 7 ▁hi, 8 \n, 9 \n\n, 10-13 the bytes of 🦙. */
+    private static MetadataBuilder gemma4() {
+        return new MetadataBuilder()
+                .string("tokenizer.ggml.model", "gemma4")
+                .strings("tokenizer.ggml.tokens", List.of("<pad>", "<bos>", "<eos>", "\u2581", "h", "i", "hi",
+                        "\u2581hi", "\n", "\n\n", "<0xF0>", "<0x9F>", "<0xA6>", "<0x99>"))
+                .ints("tokenizer.ggml.token_type", 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, 6, 6, 6)
+                .strings("tokenizer.ggml.merges", List.of("h i", "\u2581 hi"))
+                .u32("tokenizer.ggml.bos_token_id", 1)
+                .u32("tokenizer.ggml.eos_token_id", 2)
+                .bool("tokenizer.ggml.add_bos_token", false);
+    }
+
+    @Test
+    void sentencePieceStyleBpeOverRawText() {
+        Tokenizer t = Tokenizers.fromGguf(gemma4().build());
+        // spaces are ▁, newline runs are whole tokens, unknown characters are spelled as bytes;
+        // BOS is added even though the metadata says not to, as llama.cpp does for Gemma 4
+        int[] ids = t.encode("hi hi\n\nhi🦙");
+        assertArrayEquals(new int[] {1, 6, 7, 9, 6, 10, 11, 12, 13}, ids);
+        assertEquals("hi hi\n\nhi🦙", t.decode(ids));
+        Tokenizer.StreamDecoder sd = t.newStreamDecoder();
+        StringBuilder sb = new StringBuilder();
+        for (int id : ids) {
+            sb.append(sd.accept(id));
+        }
+        assertEquals("hi hi\n\nhi🦙", sb.append(sd.flush()).toString());
+    }
+
+    @Test
+    void whitespaceModelDropsWhitespace() {
+        Tokenizer t = Tokenizers.fromGguf(new MetadataBuilder()
+                .string("tokenizer.ggml.model", "whitespace")
+                .strings("tokenizer.ggml.tokens", List.of("a", "b", "ab", "c", "<s>"))
+                .strings("tokenizer.ggml.merges", List.of("a b"))
+                .u32("tokenizer.ggml.bos_token_id", 4)
+                .u32("tokenizer.ggml.eos_token_id", 4).build());
+        assertArrayEquals(new int[] {2, 3, 2}, t.encode("ab  c\u3000ab", false, false));
+    }
+
+    @Test
+    void preTokenizersWithCustomCodeAreNamed() {
+        var e = assertThrows(ModelFormatException.class, () -> Tokenizers.fromGguf(MetadataBuilder.tinyBpe()
+                .string("tokenizer.ggml.pre", "kimi-k2").build()));
+        assertEquals("tokenizer.ggml.pre", e.field());
+        assertTrue(e.getMessage().contains("'kimi-k2'") && e.getMessage().contains("hand-written"), e.getMessage());
+    }
+
     @Test
     void otherModelsLlamaCppKnowsAreNamed() {
-        for (String model : List.of("rwkv", "plamo2", "gemma4", "no_vocab")) {
+        for (String model : List.of("rwkv", "plamo2", "hybriddna", "no_vocab")) {
             var e = assertThrows(ModelFormatException.class, () -> Tokenizers.fromGguf(
                     MetadataBuilder.tinySpm().string("tokenizer.ggml.model", model).build()));
             assertTrue(e.getMessage().contains("'" + model + "'") && e.getMessage().contains("supported"),
