@@ -6,9 +6,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads the {@code model} of a {@code tokenizer.json}: BPE, Unigram or WordPiece. */
+/** Reads the {@code model} of a {@code tokenizer.json}: BPE, Unigram, WordPiece or WordLevel. */
 final class ModelReader {
-    static final List<String> MODELS = List.of("BPE", "Unigram", "WordPiece");
+    static final List<String> MODELS = List.of("BPE", "Unigram", "WordPiece", "WordLevel");
 
     private final JsonSource src;
 
@@ -26,6 +26,10 @@ final class ModelReader {
             case "BPE" -> bpe(m);
             case "Unigram" -> unigram(m);
             case "WordPiece" -> wordPiece(m);
+            case "WordLevel" -> {
+                Vocab vocab = new Vocab(vocabObject(m));
+                yield new WordLevelModel(vocab, vocab.id(src.string(m, "unk_token", "model", "<unk>")));
+            }
             default -> throw src.error("model.type", "unsupported model type '" + type + "' (supported: "
                     + String.join(", ", MODELS) + ")");
         };

@@ -1,7 +1,7 @@
 package io.jinfer.loader.tokenizer.hf;
 
 /** The {@code model} of a {@code tokenizer.json}: turns one pre-tokenized word into token ids. */
-sealed interface TokenModel permits BpeModel, UnigramModel, WordPieceModel {
+sealed interface TokenModel permits BpeModel, UnigramModel, WordPieceModel, WordLevelModel {
     /**
      * @param word one word from the pre-tokenizer, never empty
      * @return its token ids

@@ -42,8 +42,8 @@ class HuggingFaceErrorsTest {
 
     @Test
     void unsupportedTypesAreNamed() {
-        assertMentions(fails("{'model':{'type':'WordLevel','vocab':{}}}"), "tokenizer.json", "model.type",
-                "WordLevel", "BPE, Unigram, WordPiece");
+        assertMentions(fails("{'model':{'type':'Tiktoken','vocab':{}}}"), "tokenizer.json", "model.type",
+                "Tiktoken", "BPE, Unigram, WordPiece, WordLevel");
         assertMentions(fails(TestFiles.json(BPE, "{'type':'Foo'}", "null", "null", "null", "[]")),
                 "normalizer.type", "unsupported normalizer type 'Foo'");
         assertMentions(fails(TestFiles.json(BPE, "null", "{'type':'Sequence','pretokenizers':[{'type':'Whitespace'},"

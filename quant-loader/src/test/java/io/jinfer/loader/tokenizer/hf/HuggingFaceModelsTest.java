@@ -141,4 +141,12 @@ class HuggingFaceModelsTest {
         assertArrayEquals(new int[] {8, 6}, s.encode("yx x", false, false));
         assertEquals("yx x", s.decode(new int[] {8, 6}));
     }
+
+    @Test
+    void wordLevelLooksUpWholeWords() {
+        Tokenizer t = TestFiles.load(tmp, TestFiles.json("{'type':'WordLevel','unk_token':'<unk>',"
+                + "'vocab':{'<unk>':0,'hello':1,'world':2}}", "{'type':'Lowercase'}", "{'type':'WhitespaceSplit'}",
+                "null", "null", "[]"));
+        assertArrayEquals(new int[] {1, 0, 2}, t.encode("Hello there WORLD", false, false));
+    }
 }
