@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A tokenizer described by a Hugging Face {@code tokenizer.json}, run as the {@code tokenizers}
@@ -37,7 +38,9 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     private final HuggingFaceTokenizerConfig config;
     private final Decoder decoder;
     private final int size;
-    private final byte[][] pieces;
+    /** Each token's streamed bytes, computed on first use (the decoder chain is too slow to run for
+     * every entry of a large vocabulary at load time). */
+    private final AtomicReferenceArray<byte[]> pieces;
     private final boolean[] endOfGeneration;
     private final int bos;
     private final int eos;
@@ -75,15 +78,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
         this.bos = config.bosToken() != null ? idOrMinusOne(config.bosToken()) : leading;
         this.eos = config.eosToken() != null ? idOrMinusOne(config.eosToken()) : trailing;
 
-        this.pieces = new byte[size][];
-        for (int id = 0; id < size; id++) {
-            AddedToken a = addedById.get(id);
-            String text = a != null ? a.content() : model.token(id);
-            if (text == null) {
-                continue; // a gap in the ids
-            }
-            pieces[id] = a != null && a.special() ? new byte[0] : Decoder.run(decoder, List.of(text), false);
-        }
+        this.pieces = new AtomicReferenceArray<>(size);
         this.endOfGeneration = new boolean[size];
         if (eos >= 0) {
             endOfGeneration[eos] = true;
@@ -175,7 +170,19 @@ public final class HuggingFaceTokenizer implements Tokenizer {
 
     @Override
     public byte[] tokenBytes(int token) {
-        return pieces[checked(token)].clone();
+        return piece(token).clone();
+    }
+
+    /** The bytes a token stands for in the middle of a text (never modified once made). */
+    private byte[] piece(int token) {
+        byte[] p = pieces.get(checked(token));
+        if (p == null) {
+            AddedToken a = addedById.get(token);
+            p = a != null && a.special() ? new byte[0]
+                    : Decoder.run(decoder, List.of(a != null ? a.content() : model.token(token)), false);
+            pieces.set(token, p);
+        }
+        return p;
     }
 
     /**
@@ -203,7 +210,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
 
     @Override
     public StreamDecoder newStreamDecoder() {
-        return new Utf8StreamDecoder(t -> pieces[checked(t)]);
+        return new Utf8StreamDecoder(this::piece);
     }
 
     @Override
@@ -233,7 +240,7 @@ public final class HuggingFaceTokenizer implements Tokenizer {
     }
 
     private int checked(int token) {
-        if (token < 0 || token >= size || pieces[token] == null) {
+        if (token < 0 || token >= size || (!addedById.containsKey(token) && model.token(token) == null)) {
             throw new IllegalArgumentException("token id " + token + " is not in the vocabulary (size " + size + ")");
         }
         return token;

@@ -53,6 +53,18 @@ class HuggingFaceVectorsTest {
                 failures.add("case " + i + " decodes to '" + back.replace("\n", "\\n") + "'");
             }
         }
+        // every token streams out the same bytes as the GGUF tokenizer of the same vocabulary gives
+        Tokenizer gguf = io.jinfer.loader.tokenizer.Tokenizers.fromGguf(GgufVocabToJson.metadata(name));
+        assertEquals(gguf.vocabularySize(), tok.vocabularySize(), name + ": vocabulary size");
+        int differ = 0;
+        for (int id = 0; id < gguf.vocabularySize(); id++) {
+            if (!Arrays.equals(gguf.tokenBytes(id), tok.tokenBytes(id))) {
+                if (differ++ < 5) {
+                    failures.add("token " + id + " '" + gguf.tokenText(id) + "': GGUF bytes "
+                            + Arrays.toString(gguf.tokenBytes(id)) + ", tokenizer.json " + Arrays.toString(tok.tokenBytes(id)));
+                }
+            }
+        }
         long t3 = System.nanoTime();
         System.out.printf("tokenizer.json vectors %-10s %-18s %d/%d cases pass (write %.0f ms, load %.0f ms,"
                 + " encode %.0f ms)%n", name, style, inputs.size() - failures.size(), inputs.size(), (t1 - t0) / 1e6,
