@@ -21,6 +21,8 @@ final class AddedTokenSplitter {
 
     /** Tokens by their first char, longest first. */
     private final Map<Character, List<Candidate>> byFirstChar = new HashMap<>();
+    /** Whether some token starts with a char: a quick test before the map lookup. */
+    private final java.util.BitSet firstChars = new java.util.BitSet(128);
 
     private record Candidate(AddedToken token, String text) {}
 
@@ -34,6 +36,7 @@ final class AddedTokenSplitter {
             String t = matchTexts.get(i);
             if (!t.isEmpty()) {
                 byFirstChar.computeIfAbsent(t.charAt(0), c -> new ArrayList<>()).add(new Candidate(tokens.get(i), t));
+                firstChars.set(t.charAt(0));
             }
         }
         byFirstChar.values().forEach(l -> l.sort(Comparator.comparingInt((Candidate c) -> -c.text.length())));
@@ -50,6 +53,12 @@ final class AddedTokenSplitter {
      */
     List<Piece> split(String text, boolean parseSpecial) {
         List<Piece> out = new ArrayList<>();
+        if (byFirstChar.isEmpty()) {
+            if (!text.isEmpty()) {
+                out.add(new Piece(-1, 0, text.length()));
+            }
+            return out;
+        }
         int textStart = 0;
         int i = 0;
         while (i < text.length()) {
@@ -89,6 +98,9 @@ final class AddedTokenSplitter {
     }
 
     private Candidate longestAt(String text, int i, boolean parseSpecial) {
+        if (!firstChars.get(text.charAt(i))) {
+            return null;
+        }
         List<Candidate> list = byFirstChar.get(text.charAt(i));
         if (list == null) {
             return null;

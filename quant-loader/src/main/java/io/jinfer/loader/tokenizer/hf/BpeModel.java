@@ -14,6 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class BpeModel implements TokenModel {
     private static final int CACHE_LIMIT = 65_536;
+    /** Longer words are not cached: without a pre-tokenizer a whole text is one word. */
+    private static final int CACHED_WORD_MAX_CHARS = 256;
 
     /** A merge: its rank and the id of the token it makes. */
     private record Merge(int rank, int result) {}
@@ -71,6 +73,9 @@ final class BpeModel implements TokenModel {
             return cached;
         }
         int[] ids = merge(word);
+        if (word.length() > CACHED_WORD_MAX_CHARS) {
+            return ids;
+        }
         if (cache.size() >= CACHE_LIMIT) {
             cache.clear();
         }

@@ -11,7 +11,8 @@ import java.util.regex.PatternSyntaxException;
  * on UTF-8 text (Java's are ASCII unless {@link Pattern#UNICODE_CHARACTER_CLASS}); {@code ^} and
  * {@code $} match at every line break in Ruby syntax and {@code .} excludes only {@code \n};
  * {@code \h} is a hex digit in Ruby but horizontal space in Java; and Oniguruma accepts bare script
- * names such as {@code \p{Han}}, which Java spells {@code \p{IsHan}}. Lookaheads, possessive and
+ * names such as {@code \p{Han}}, which Java spells {@code \p{IsHan}}, and negates with {@code \p{^L}}, which
+ * Java spells {@code \P{L}}. Lookaheads, possessive and
  * atomic forms and inline flags such as {@code (?i:...)} mean the same in both.
  */
 final class OnigRegex {
@@ -48,7 +49,13 @@ final class OnigRegex {
                     int close = regex.indexOf('}', i + 3);
                     if (close > 0) {
                         String name = regex.substring(i + 3, close);
-                        sb.append('\\').append(e).append('{').append(javaPropertyName(name)).append('}');
+                        // Oniguruma negates with \p{^X}; Java with \P{X}
+                        char kind = e;
+                        if (name.startsWith("^")) {
+                            name = name.substring(1);
+                            kind = e == 'p' ? 'P' : 'p';
+                        }
+                        sb.append('\\').append(kind).append('{').append(javaPropertyName(name)).append('}');
                         i = close;
                         continue;
                     }
@@ -69,12 +76,11 @@ final class OnigRegex {
 
     /** A property name Java knows as is, or else as a script/binary property with the "Is" prefix. */
     private static String javaPropertyName(String name) {
-        String bare = name.startsWith("^") ? name.substring(1) : name;
-        if (bare.isEmpty() || knows(bare)) {
+        if (name.isEmpty() || knows(name)) {
             return name;
         }
-        String is = "Is" + bare;
-        return knows(is) ? (name.startsWith("^") ? "^" : "") + is : name;
+        String is = "Is" + name;
+        return knows(is) ? is : name;
     }
 
     private static boolean knows(String property) {

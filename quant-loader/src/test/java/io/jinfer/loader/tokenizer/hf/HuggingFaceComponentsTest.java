@@ -117,6 +117,10 @@ class HuggingFaceComponentsTest {
         assertEquals("[0-9a-fA-F]+", OnigRegex.translate("\\h+"));
         assertEquals("[x0-9a-fA-F]", OnigRegex.translate("[x\\h]"));
         assertEquals("\\p{IsHan}+\\p{L}", OnigRegex.translate("\\p{Han}+\\p{L}"));
+        assertEquals("\\P{L}\\p{N}", OnigRegex.translate("\\p{^L}\\P{^N}"));
+        // possessive and atomic forms, as in Bailing's pattern, mean the same in both dialects
+        var possessive = OnigRegex.compile("'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}+| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*");
+        assertEquals(List.of("I", "'LL", " go", "!!"), possessive.matcher("I'LL go!!").results().map(r -> r.group()).toList());
         // Unicode \s, as Oniguruma has it: the ideographic space is whitespace
         assertEquals(true, OnigRegex.compile("^\\s$").matcher("\u3000").matches());
         assertEquals(true, OnigRegex.compile("(?i:'s)").matcher("'S").matches());
