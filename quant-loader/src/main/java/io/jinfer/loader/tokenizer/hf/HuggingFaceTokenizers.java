@@ -43,7 +43,10 @@ public final class HuggingFaceTokenizers {
     public static HuggingFaceTokenizer load(Path modelDir) {
         Path json = modelDir.resolve("tokenizer.json");
         if (!Files.isRegularFile(json)) {
-            throw new ModelFormatException(json, -1, "tokenizer.json", "not found in model directory " + modelDir);
+            boolean spModel = Files.isRegularFile(modelDir.resolve("tokenizer.model"));
+            throw new ModelFormatException(json, -1, "tokenizer.json", "not found in model directory " + modelDir
+                    + (spModel ? " (it has only tokenizer.model, a SentencePiece protobuf, which jinfer does not read;"
+                            + " convert it to tokenizer.json with the tokenizers library)" : ""));
         }
         Path cfg = modelDir.resolve("tokenizer_config.json");
         HuggingFaceTokenizerConfig config = Files.isRegularFile(cfg) ? readConfig(cfg) : HuggingFaceTokenizerConfig.EMPTY;

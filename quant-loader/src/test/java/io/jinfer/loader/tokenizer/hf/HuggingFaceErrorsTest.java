@@ -38,6 +38,9 @@ class HuggingFaceErrorsTest {
         assertMentions(fails("{'model':{'vocab':{}}}"), "model.type", "missing");
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> HuggingFaceTokenizers.load(tmp.resolve("none")));
         assertMentions(e, "tokenizer.json", "not found");
+        TestFiles.write(tmp.resolve("sp"), "tokenizer.model", "protobuf");
+        assertMentions(assertThrows(ModelFormatException.class, () -> HuggingFaceTokenizers.load(tmp.resolve("sp"))),
+                "tokenizer.model", "SentencePiece");
     }
 
     @Test
