@@ -45,10 +45,16 @@ final class GgufVocabToJson {
         return SharedFixtures.require("tokenizer/ggml-vocab-" + name + ".gguf");
     }
 
+    private static final Map<String, GgufMetadata> METADATA = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The vocabulary's metadata, read once per JVM. */
     static GgufMetadata metadata(String name) {
-        try (GgufFile f = GgufFile.open(gguf(name))) {
-            return f.metadata();
-        }
+        Path p = gguf(name);
+        return METADATA.computeIfAbsent(name, n -> {
+            try (GgufFile f = GgufFile.open(p)) {
+                return f.metadata();
+            }
+        });
     }
 
     /** Writes {@code dir/tokenizer.json} for a shared vocabulary and returns the directory. */

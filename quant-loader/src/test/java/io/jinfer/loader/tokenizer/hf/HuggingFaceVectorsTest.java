@@ -1,5 +1,6 @@
 package io.jinfer.loader.tokenizer.hf;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +54,24 @@ class HuggingFaceVectorsTest {
                 failures.add("case " + i + " decodes to '" + back.replace("\n", "\\n") + "'");
             }
         }
+        // special tokens and BOS as the GGUF tokenizer has them
+        switch (name) {
+            case "llama-bpe" -> {
+                assertArrayEquals(new int[] {128000, 9906, 1917}, tok.encode("Hello world"));
+                assertArrayEquals(new int[] {128000, 9906, 1917, 128009},
+                        tok.encode("<|begin_of_text|>Hello world<|eot_id|>", false, true));
+                assertTrue(tok.isEndOfGeneration(128009));
+            }
+            case "llama-spm" -> {
+                assertArrayEquals(new int[] {1, 15043, 3186}, tok.encode("Hello world"));
+                if (style == GgufVocabToJson.SpmStyle.LEGACY_NORMALIZER) {
+                    // each piece between special tokens gets its own word-start mark
+                    assertArrayEquals(new int[] {1, 15043, 2, 15043}, tok.encode("<s>Hello</s>Hello", false, true));
+                }
+            }
+            default -> { }
+        }
+
         // every token streams out the same bytes as the GGUF tokenizer of the same vocabulary gives
         Tokenizer gguf = io.jinfer.loader.tokenizer.Tokenizers.fromGguf(GgufVocabToJson.metadata(name));
         assertEquals(gguf.vocabularySize(), tok.vocabularySize(), name + ": vocabulary size");
