@@ -29,17 +29,32 @@ public final class ByteLevelMapping {
 
     private ByteLevelMapping() {}
 
-    /** @return the character that spells byte {@code b} (0..255) */
+    /**
+     * Spells one byte.
+     *
+     * @param b the byte (only its low 8 bits count)
+     * @return the character that spells it
+     */
     public static char charOf(int b) {
         return BYTE_TO_CHAR[b & 0xFF];
     }
 
-    /** @return the byte a character spells, or -1 when it spells none */
+    /**
+     * Reads one byte character back.
+     *
+     * @param cp a code point
+     * @return the byte it spells, or -1 when it spells none
+     */
     public static int byteOf(int cp) {
         return cp >= 0 && cp < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[cp] : -1;
     }
 
-    /** @return the UTF-8 bytes of {@code s}, each spelled as its mapped character */
+    /**
+     * Spells bytes with GPT-2's byte characters.
+     *
+     * @param utf8 the bytes (usually a text's UTF-8)
+     * @return one character per byte
+     */
     public static String encode(byte[] utf8) {
         char[] out = new char[utf8.length];
         for (int i = 0; i < utf8.length; i++) {

@@ -15,6 +15,11 @@ public final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
     private byte[] pending = new byte[16];
     private int size;
 
+    /**
+     * Creates a decoder for one stream.
+     *
+     * @param bytesOfToken the bytes each token stands for (read, never modified)
+     */
     public Utf8StreamDecoder(IntFunction<byte[]> bytesOfToken) {
         this.bytesOfToken = bytesOfToken;
     }
@@ -45,6 +50,10 @@ public final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
     }
 
     /**
+     * Finds where the complete characters of a byte buffer end.
+     *
+     * @param buf the bytes
+     * @param size how many of them are used
      * @return how many leading bytes may be decoded now: all of them, unless the buffer ends inside a
      *     character that later bytes could still complete
      */
