@@ -149,4 +149,26 @@ class HuggingFaceModelsTest {
                 "null", "null", "[]"));
         assertArrayEquals(new int[] {1, 0, 2}, t.encode("Hello there WORLD", false, false));
     }
+
+    @Test
+    void oneTokenizerServesManyThreads() throws Exception {
+        Tokenizer t = bpe(",'byte_fallback':true");
+        String[] texts = {"abc", "ddd", "aé", "abab", "dabc", "cba"};
+        int[][] expected = new int[texts.length][];
+        for (int i = 0; i < texts.length; i++) {
+            expected[i] = t.encode(texts[i], false, false);
+        }
+        Tokenizer fresh = bpe(",'byte_fallback':true");
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
+            for (int k = 0; k < 64; k++) {
+                int i = k % texts.length;
+                futures.add(pool.submit(() -> java.util.Arrays.equals(expected[i], fresh.encode(texts[i], false, false))
+                        && fresh.decode(expected[i]).equals(texts[i])));
+            }
+            for (var f : futures) {
+                org.junit.jupiter.api.Assertions.assertTrue(f.get());
+            }
+        }
+    }
 }
