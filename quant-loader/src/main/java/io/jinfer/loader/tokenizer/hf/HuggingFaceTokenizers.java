@@ -56,7 +56,7 @@ public final class HuggingFaceTokenizers {
         }
         Path gen = modelDir.resolve("generation_config.json");
         List<Integer> eog = Files.isRegularFile(gen) ? generationEosIds(gen) : List.of();
-        return build(json, Files.isRegularFile(cfg) ? addedTokensDecoder(cfg) : List.of(), config, eog);
+        return build(json, Files.isRegularFile(cfg) ? cfg : null, config, eog);
     }
 
     /**
@@ -71,8 +71,7 @@ public final class HuggingFaceTokenizers {
     public static HuggingFaceTokenizer load(Path tokenizerJson, Path tokenizerConfigOrNull) {
         HuggingFaceTokenizerConfig config = tokenizerConfigOrNull == null ? HuggingFaceTokenizerConfig.EMPTY
                 : readConfig(tokenizerConfigOrNull);
-        return build(tokenizerJson, tokenizerConfigOrNull == null ? List.of() : addedTokensDecoder(tokenizerConfigOrNull),
-                config, List.of());
+        return build(tokenizerJson, tokenizerConfigOrNull, config, List.of());
     }
 
     /**
@@ -106,8 +105,9 @@ public final class HuggingFaceTokenizers {
                 optionalBool(src, root, "add_bos_token"), optionalBool(src, root, "add_eos_token"), templates);
     }
 
-    private static HuggingFaceTokenizer build(Path jsonFile, List<AddedToken> extraAdded,
-            HuggingFaceTokenizerConfig config, List<Integer> extraEog) {
+    private static HuggingFaceTokenizer build(Path jsonFile, Path configFile, HuggingFaceTokenizerConfig config,
+            List<Integer> extraEog) {
+        List<AddedToken> extraAdded = configFile == null ? List.of() : addedTokensDecoder(configFile);
         JsonSource src = new JsonSource(jsonFile);
         JsonNode root = parse(jsonFile);
         if (!root.isObject()) {
@@ -140,7 +140,7 @@ public final class HuggingFaceTokenizers {
             boolean addBos = Boolean.TRUE.equals(config.addBosToken());
             boolean addEos = Boolean.TRUE.equals(config.addEosToken());
             if ((addBos && bos < 0) || (addEos && eos < 0)) {
-                throw new ModelFormatException(null, -1, addBos && bos < 0 ? "add_bos_token" : "add_eos_token",
+                throw new ModelFormatException(configFile, -1, addBos && bos < 0 ? "add_bos_token" : "add_eos_token",
                         "is true, but the token it names is not in " + jsonFile);
             }
             post = new PostProcessor.Template(addBos ? new int[] {bos} : new int[0], addEos ? new int[] {eos} : new int[0]);

@@ -82,6 +82,7 @@ class HuggingFaceErrorsTest {
         assertMentions(fails(TestFiles.json(BPE, "null", "null", "null", "null", "[]")), "tokenizer_config.json",
                 "chat_template");
         TestFiles.write(tmp, "tokenizer_config.json", "{'bos_token':'<s>','add_bos_token':true}");
-        assertMentions(fails(TestFiles.json(BPE, "null", "null", "null", "null", "[]")), "add_bos_token");
+        assertMentions(fails(TestFiles.json(BPE, "null", "null", "null", "null", "[]")), "tokenizer_config.json",
+                "add_bos_token", "not in");
     }
 }
