@@ -27,6 +27,10 @@ import java.util.Set;
  */
 public final class HuggingFaceTokenizers {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** For tokenizer.json, whose vocabulary keys are field names: not worth interning by the hundred thousand. */
+    private static final ObjectMapper TOKENIZER_JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .disable(com.fasterxml.jackson.core.JsonFactory.Feature.INTERN_FIELD_NAMES)
+            .disable(com.fasterxml.jackson.core.JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build());
 
     private HuggingFaceTokenizers() {}
 
@@ -109,11 +113,9 @@ public final class HuggingFaceTokenizers {
             List<Integer> extraEog) {
         List<AddedToken> extraAdded = configFile == null ? List.of() : addedTokensDecoder(configFile);
         JsonSource src = new JsonSource(jsonFile);
-        JsonNode root = parse(jsonFile);
-        if (!root.isObject()) {
-            throw src.error("(root)", "expected a JSON object, found " + root.getNodeType());
-        }
-        TokenModel model = new ModelReader(src).read(root);
+        TokenizerJsonParser.Parsed parsed = new TokenizerJsonParser(TOKENIZER_JSON, src).parse();
+        JsonNode root = parsed.root();
+        TokenModel model = new ModelReader(src, parsed.parts()).read(root);
         List<AddedToken> added = addedTokens(src, root);
         Set<Integer> known = new HashSet<>();
         added.forEach(a -> known.add(a.id()));

@@ -11,9 +11,15 @@ final class ModelReader {
     static final List<String> MODELS = List.of("BPE", "Unigram", "WordPiece", "WordLevel");
 
     private final JsonSource src;
+    private final TokenizerJsonParser.LargeParts parts;
 
-    ModelReader(JsonSource src) {
+    /**
+     * @param parts the vocabulary and merges when they were read apart from the tree (their tree
+     *     nodes are then empty placeholders)
+     */
+    ModelReader(JsonSource src, TokenizerJsonParser.LargeParts parts) {
         this.src = src;
+        this.parts = parts;
     }
 
     TokenModel read(JsonNode root) {
@@ -51,6 +57,9 @@ final class ModelReader {
 
     private Map<String, Integer> vocabObject(JsonNode m) {
         JsonNode v = src.require(m, "vocab", "model");
+        if (parts.vocabIds != null) {
+            return parts.vocabIds;
+        }
         if (!v.isObject()) {
             throw src.error("model.vocab", "expected an object of token → id, found " + v.getNodeType());
         }
@@ -80,7 +89,7 @@ final class ModelReader {
     private TokenModel bpe(JsonNode m) {
         Vocab vocab = new Vocab(vocabObject(m));
         List<JsonNode> mergeNodes = src.array(m, "merges", "model");
-        List<String[]> merges = new ArrayList<>(mergeNodes.size());
+        List<String[]> merges = parts.merges != null ? parts.merges : new ArrayList<>(mergeNodes.size());
         for (int i = 0; i < mergeNodes.size(); i++) {
             JsonNode x = mergeNodes.get(i);
             String[] pair;
@@ -107,8 +116,8 @@ final class ModelReader {
 
     private TokenModel unigram(JsonNode m) {
         List<JsonNode> entries = src.array(m, "vocab", "model");
-        List<String> pieces = new ArrayList<>(entries.size());
-        float[] scores = new float[entries.size()];
+        List<String> pieces = parts.pieces != null ? parts.pieces : new ArrayList<>(entries.size());
+        float[] scores = parts.scores != null ? parts.scores : new float[entries.size()];
         for (int i = 0; i < entries.size(); i++) {
             JsonNode e = entries.get(i);
             if (!e.isArray() || e.size() != 2 || !e.get(0).isTextual() || !e.get(1).isNumber()) {
