@@ -10,4 +10,5 @@ module io.jinfer.loader {
     exports io.jinfer.loader.hf;
     exports io.jinfer.loader.synth;
     exports io.jinfer.loader.tokenizer;
+    exports io.jinfer.loader.tokenizer.hf;
 }

@@ -1,5 +1,6 @@
 package io.jinfer.loader.tokenizer;
 
+import io.jinfer.loader.tokenizer.text.ByteLevelMapping;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +24,8 @@ final class BpeTokenizer extends GgufTokenizer {
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeTokenizer(Vocabulary vocab) {
-        super(vocab, BpeTokenizer::pieceBytes);
+        super(vocab, PreTokenizers.forName(vocab.pre).escapeWhitespace()
+                ? t -> t.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8) : BpeTokenizer::pieceBytes);
         this.pre = PreTokenizers.forName(vocab.pre);
         List<String> merges = vocab.merges;
         Map<String, Integer> r = new HashMap<>(merges.size() * 2);
@@ -59,6 +61,26 @@ final class BpeTokenizer extends GgufTokenizer {
 
     @Override
     void encodeText(String text, boolean afterSpecial, IntList out) {
+        if (pre.dropWhitespace()) {
+            // whitespace only separates words: each non-space run is tokenized on its own
+            int start = -1;
+            for (int i = 0; i <= text.length(); ) {
+                int cp = i < text.length() ? text.codePointAt(i) : ' ';
+                boolean space = CodepointClasses.isWhitespace(cp);
+                if (space && start >= 0) {
+                    encodeWords(text.substring(start, i), out);
+                    start = -1;
+                } else if (!space && start < 0) {
+                    start = i;
+                }
+                i += i < text.length() ? Character.charCount(cp) : 1;
+            }
+            return;
+        }
+        encodeWords(pre.escapeWhitespace() ? text.replace(' ', '\u2581') : text, out);
+    }
+
+    private void encodeWords(String text, IntList out) {
         int[] cps = text.codePoints().toArray();
         if (cps.length == 0) {
             return;
@@ -73,7 +95,7 @@ final class BpeTokenizer extends GgufTokenizer {
             int len = spans.get(s);
             String word = new String(cps, start, len);
             start += len;
-            String spelled = ByteLevelMapping.encode(word.getBytes(StandardCharsets.UTF_8));
+            String spelled = pre.byteEncode() ? ByteLevelMapping.encode(word.getBytes(StandardCharsets.UTF_8)) : word;
             out.addAll(encodeWord(spelled));
         }
     }
@@ -93,9 +115,12 @@ final class BpeTokenizer extends GgufTokenizer {
 
     private record Bigram(int left, int right, int rank, int size) {}
 
-    /** Merges one byte-spelled pre-token; every char of it is one byte and starts as one symbol. */
+    /**
+     * Merges one pre-token. Each code point starts as one symbol, indexed by its char offset (a
+     * byte-spelled word has one char per byte); symbols stay contiguous, so a symbol starts at its index.
+     */
     private int[] mergeWord(String word) {
-        if (pre.ignoreMerges()) {
+        if (pre.ignoreMerges() || (pre.newlineRunsWhole() && word.chars().allMatch(c -> c == '\n'))) {
             int id = vocab.id(word);
             if (id >= 0) {
                 return new int[] {id};
@@ -105,15 +130,20 @@ final class BpeTokenizer extends GgufTokenizer {
         int[] len = new int[n];
         int[] prev = new int[n];
         int[] next = new int[n];
-        for (int i = 0; i < n; i++) {
-            len[i] = 1;
-            prev[i] = i - 1;
-            next[i] = i + 1 < n ? i + 1 : -1;
+        int last = -1;
+        for (int i = 0; i < n; i += len[i]) {
+            len[i] = Character.charCount(word.codePointAt(i));
+            prev[i] = last;
+            next[i] = -1;
+            if (last >= 0) {
+                next[last] = i;
+            }
+            last = i;
         }
         PriorityQueue<Bigram> queue = new PriorityQueue<>((a, b) -> a.rank != b.rank
                 ? Integer.compare(a.rank, b.rank) : Integer.compare(a.left, b.left));
-        for (int i = 1; i < n; i++) {
-            addBigram(word, len, i - 1, i, queue);
+        for (int i = 0; i >= 0 && i < n; i = next[i]) {
+            addBigram(word, len, i, next[i], queue);
         }
         while (!queue.isEmpty()) {
             Bigram b = queue.poll();
@@ -137,6 +167,14 @@ final class BpeTokenizer extends GgufTokenizer {
             int id = vocab.id(piece);
             if (id >= 0) {
                 ids.add(id);
+            } else if (!pre.byteEncode()) {
+                // SentencePiece-style: spell the piece's bytes with <0xXX> tokens where they exist
+                for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
+                    int t = vocab.id(String.format("<0x%02X>", b & 0xFF));
+                    if (t >= 0) {
+                        ids.add(t);
+                    }
+                }
             } else {
                 // no token for the piece: fall back to single-character tokens where they exist
                 for (int k = 0; k < piece.length(); k++) {

@@ -1,5 +1,6 @@
 package io.jinfer.loader.tokenizer;
 
+import io.jinfer.loader.tokenizer.text.Utf8StreamDecoder;
 import io.jinfer.api.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,7 @@ import java.util.function.Function;
  * and decoding through precomputed per-token bytes. Subclasses tokenize plain text and say what bytes
  * a normal token stands for.
  */
-abstract sealed class GgufTokenizer implements Tokenizer permits SpmTokenizer, BpeTokenizer {
+abstract sealed class GgufTokenizer implements Tokenizer permits SpmTokenizer, BpeTokenizer, WpmTokenizer, UgmTokenizer {
     final Vocabulary vocab;
     private final SpecialTokenSplitter specials;
     /** Bytes of each token as generated text (empty for control, unknown and unused tokens). */
@@ -80,6 +81,9 @@ abstract sealed class GgufTokenizer implements Tokenizer permits SpmTokenizer, B
         if (addSpecial && vocab.addEos) {
             out.add(vocab.eos);
         }
+        if (addSpecial && vocab.extras.addSep()) {
+            out.add(vocab.extras.sep());
+        }
         return out.toArray();
     }
 
@@ -115,10 +119,15 @@ abstract sealed class GgufTokenizer implements Tokenizer permits SpmTokenizer, B
         for (int i = 0; i < tokens.length; i++) {
             byte[] p = pieces[checked(tokens[i])];
             boolean first = i == 0 || (i == 1 && tokens[0] == vocab.bos);
-            int from = vocab.addSpacePrefix && first && p.length > 0 && p[0] == ' ' ? 1 : 0;
+            int from = dropsFirstSpace() && first && p.length > 0 && p[0] == ' ' ? 1 : 0;
             buf.write(p, from, p.length - from);
         }
         return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    /** @return whether decoding drops the space the first token starts with (its word-start mark) */
+    boolean dropsFirstSpace() {
+        return vocab.addSpacePrefix;
     }
 
     /**

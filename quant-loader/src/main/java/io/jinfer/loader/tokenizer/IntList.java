@@ -24,6 +24,11 @@ final class IntList {
         }
     }
 
+    /** Drops the values from index {@code size} on. */
+    void truncate(int size) {
+        this.size = Math.min(this.size, size);
+    }
+
     int size() {
         return size;
     }

@@ -15,8 +15,19 @@ final class PreTokenizers {
      * @param steps the split stages, applied in order
      * @param ignoreMerges whether a pre-token that is itself in the vocabulary skips the merges
      * @param addBos whether BOS is added by default (the metadata may override it)
+     * @param byteEncode whether pre-tokens are spelled with GPT-2's byte characters before merging
+     *     (false: SentencePiece-style BPE over the raw text, with {@code <0xXX>} byte fallback)
+     * @param escapeWhitespace whether spaces become U+2581 before splitting (and back when decoding)
+     * @param dropWhitespace whether whitespace is removed, each run ending a word
+     * @param newlineRunsWhole whether a pre-token of newlines only is taken whole when the vocabulary has it
      */
-    record Spec(List<SplitStep> steps, boolean ignoreMerges, boolean addBos) {}
+    record Spec(List<SplitStep> steps, boolean ignoreMerges, boolean addBos, boolean byteEncode,
+            boolean escapeWhitespace, boolean dropWhitespace, boolean newlineRunsWhole) {
+        /** A byte-level spec. */
+        Spec(List<SplitStep> steps, boolean ignoreMerges, boolean addBos) {
+            this(steps, ignoreMerges, addBos, true, false, false, false);
+        }
+    }
 
     private static final String CONTRACTIONS_ANY_CASE = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
     private static final String QWEN2 = CONTRACTIONS_ANY_CASE
@@ -153,6 +164,16 @@ final class PreTokenizers {
                 + CONTRACTIONS_ANY_CASE + "?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}\\p{M}])([^a-z]))+"
                 + "((?=[\\p{L}\\p{M}])([^A-Z]))*" + CONTRACTIONS_ANY_CASE + "?"
                 + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+")), true, false));
+        // SentencePiece-style BPE over raw UTF-8: spaces are U+2581, only newline runs are cut out
+        Supplier<Spec> spmStyle = () -> new Spec(List.of(new RegexSplitter("[^\\n]+|[\\n]+")), false, true, false,
+                true, false, true);
+        for (String n : List.of("gemma4", "granite-embed-multi-311m")) {
+            SPECS.put(n, spmStyle);
+        }
+        SPECS.put("sarvam-moe", () -> new Spec(List.of(new RegexSplitter("[^\\n]+|[\\n]+")), false, false, false,
+                true, false, false));
+        SPECS.put("whitespace", () -> new Spec(List.of(new RegexSplitter("\\S+")), false, false, false, false, true,
+                false));
         SPECS.put("chameleon", () -> new Spec(List.of(new RegexSplitter("<sentinel:[0-9]+>"),
                 new RegexSplitter("(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z"), new RegexSplitter("([\\t\\n]|    |  )"),
                 new RegexSplitter("\\p{N}"), new RegexSplitter("[\\p{P}!-/:-@\\[-`{-~]"), Gpt2Splitter.INSTANCE),

@@ -11,7 +11,8 @@ public final class Tokenizers {
     /**
      * Builds the tokenizer that a GGUF file's {@code tokenizer.ggml.*} metadata describes:
      * SentencePiece-style for {@code tokenizer.ggml.model = llama}, byte-level BPE for {@code gpt2}
-     * (with the pre-tokenizer {@code tokenizer.ggml.pre} names). Tokenization matches llama.cpp's.
+     * (with the pre-tokenizer {@code tokenizer.ggml.pre} names), WordPiece for {@code bert} and the
+     * unigram model for {@code t5}. Tokenization follows llama.cpp's.
      *
      * @param md the metadata
      * @return an immutable, thread-safe tokenizer
@@ -33,6 +34,8 @@ public final class Tokenizers {
         return switch (vocab.model) {
             case SPM -> new SpmTokenizer(vocab);
             case BPE -> new BpeTokenizer(vocab);
+            case WPM -> new WpmTokenizer(vocab);
+            case UGM -> new UgmTokenizer(vocab);
         };
     }
 }

@@ -15,7 +15,25 @@ final class Vocabulary {
         /** SentencePiece-style, {@code tokenizer.ggml.model = llama}. */
         SPM,
         /** Byte-level BPE, {@code tokenizer.ggml.model = gpt2}. */
-        BPE
+        BPE,
+        /** BERT's WordPiece, {@code tokenizer.ggml.model = bert}. */
+        WPM,
+        /** SentencePiece's unigram model (T5), {@code tokenizer.ggml.model = t5}. */
+        UGM
+    }
+
+    /**
+     * What only some models use: BERT's separator, and the unigram model's whitespace rules and
+     * normalization map.
+     *
+     * @param sep the separator token (BERT's {@code [SEP]}), or -1
+     * @param addSep whether the separator ends every encoded sequence
+     * @param removeExtraWhitespaces whether runs of spaces collapse to one, and leading and
+     *     trailing spaces go (UGM)
+     * @param precompiledCharsmap SentencePiece's normalization map (UGM), or null
+     */
+    record Extras(int sep, boolean addSep, boolean removeExtraWhitespaces, byte[] precompiledCharsmap) {
+        static final Extras NONE = new Extras(-1, false, false, null);
     }
 
     final Model model;
@@ -41,11 +59,12 @@ final class Vocabulary {
     /** Per token: strip whitespace to the right of a matched special token (llama.cpp's RSTRIP). */
     final boolean[] rstrip;
     final boolean[] endOfGeneration;
+    final Extras extras;
 
     Vocabulary(Model model, String pre, String[] texts, float[] scores, TokenType[] types,
             Map<String, Integer> idByText, List<String> merges, int bos, int eos, int eot, int eom, int unk,
             int pad, boolean addBos, boolean addEos, boolean addSpacePrefix, boolean[] lstrip, boolean[] rstrip,
-            boolean[] endOfGeneration) {
+            boolean[] endOfGeneration, Extras extras) {
         this.model = model;
         this.pre = pre;
         this.texts = texts;
@@ -65,6 +84,7 @@ final class Vocabulary {
         this.lstrip = lstrip;
         this.rstrip = rstrip;
         this.endOfGeneration = endOfGeneration;
+        this.extras = extras;
     }
 
     int size() {

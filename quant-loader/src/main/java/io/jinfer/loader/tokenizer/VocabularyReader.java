@@ -28,6 +28,20 @@ final class VocabularyReader {
     static final String ADD_BOS = "tokenizer.ggml.add_bos_token";
     static final String ADD_EOS = "tokenizer.ggml.add_eos_token";
     static final String ADD_SPACE_PREFIX = "tokenizer.ggml.add_space_prefix";
+    static final String SEP = "tokenizer.ggml.seperator_token_id";
+    static final String ADD_SEP = "tokenizer.ggml.add_sep_token";
+    static final String REMOVE_EXTRA_WS = "tokenizer.ggml.remove_extra_whitespaces";
+    static final String CHARSMAP = "tokenizer.ggml.precompiled_charsmap";
+    /** Pre-tokenizers llama.cpp implements with special code rather than regexes. */
+    private static final Set<String> CUSTOM_PRE = Set.of("kimi-k2", "afmoe");
+    /** Tokenizer models llama.cpp knows that jinfer does not implement, with what they are. */
+    private static final Map<String, String> UNSUPPORTED_MODELS = Map.of(
+            "rwkv", "RWKV's trie tokenizer",
+            "plamo2", "PLaMo-2's tokenizer",
+            "plamo3", "PLaMo-3's tokenizer",
+            "hybriddna", "the hybrid DNA k-mer tokenizer",
+            "no_vocab", "no vocabulary",
+            "none", "no vocabulary");
 
     /** Texts that mark an end-of-turn token when the file names none (as llama.cpp guesses). */
     private static final List<String> EOT_TEXTS = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
@@ -44,9 +58,13 @@ final class VocabularyReader {
         String modelName = md.getString(MODEL);
         Vocabulary.Model model = switch (modelName) {
             case "llama" -> Vocabulary.Model.SPM;
-            case "gpt2" -> Vocabulary.Model.BPE;
-            default -> throw error(MODEL, "unsupported tokenizer model '" + modelName
-                    + "' (supported: 'llama' for SentencePiece, 'gpt2' for byte-level BPE)");
+            case "gpt2", "gemma4", "whitespace" -> Vocabulary.Model.BPE;
+            case "bert" -> Vocabulary.Model.WPM;
+            case "t5" -> Vocabulary.Model.UGM;
+            default -> throw error(MODEL, "unsupported tokenizer model '" + modelName + "'"
+                    + (UNSUPPORTED_MODELS.containsKey(modelName) ? " (" + UNSUPPORTED_MODELS.get(modelName) + ")" : "")
+                    + "; supported: 'llama' (SentencePiece), 'gpt2' (byte-level BPE), 'gemma4' and 'whitespace'"
+                    + " (BPE over raw text), 'bert' (WordPiece), 't5' (unigram)");
         };
 
         List<String> tokenList = md.getStringArray(TOKENS);
@@ -76,26 +94,52 @@ final class VocabularyReader {
         PreTokenizers.Spec preSpec = null;
         List<String> merges = List.of();
         if (model == Vocabulary.Model.BPE) {
-            pre = md.findString(PRE).orElse("default");
+            // these models name their pre-tokenizer by the model itself, whatever the metadata says
+            pre = switch (modelName) {
+                case "gemma4" -> "gemma4";
+                case "whitespace" -> md.findString(PRE).orElse("whitespace");
+                default -> md.findString(PRE).orElse("default");
+            };
             preSpec = PreTokenizers.forName(pre);
             if (preSpec == null) {
-                throw error(PRE, "unsupported pre-tokenizer '" + pre + "' (supported: "
+                throw error(PRE, "unsupported pre-tokenizer '" + pre + "'"
+                        + (CUSTOM_PRE.contains(pre) ? " (llama.cpp runs it with hand-written code jinfer does not have)" : "")
+                        + " (supported: "
                         + String.join(", ", PreTokenizers.names()) + ")");
             }
             merges = md.getStringArray(MERGES);
         }
 
         boolean spm = model == Vocabulary.Model.SPM;
-        int bos = specialId(md, BOS, spm ? 1 : 11, n);
-        int eos = specialId(md, EOS, spm ? 2 : 11, n);
-        int unk = specialId(md, UNK, spm ? 0 : -1, n);
-        int pad = specialId(md, PAD, -1, n);
+        // llama.cpp's defaults per model: SPM <s>=1 </s>=2 <unk>=0; BPE 11; BERT [CLS]=101 [UNK]=100
+        // [SEP]=102 [PAD]=0; T5 </s>=1 <unk>=2 <pad>=0 and no BOS
+        int bos = specialId(md, BOS, switch (model) { case SPM -> 1; case BPE -> 11; case WPM -> 101; case UGM -> -1; }, n);
+        int eos = specialId(md, EOS, switch (model) { case SPM -> 2; case BPE -> 11; case WPM -> -1; case UGM -> 1; }, n);
+        int unk = specialId(md, UNK, switch (model) { case SPM -> 0; case BPE -> -1; case WPM -> 100; case UGM -> 2; }, n);
+        int pad = specialId(md, PAD, model == Vocabulary.Model.WPM || model == Vocabulary.Model.UGM ? 0 : -1, n);
         int eot = specialId(md, EOT, -1, n);
         int eom = specialId(md, EOM, -1, n);
+        int sep = specialId(md, SEP, model == Vocabulary.Model.WPM ? 102 : -1, n);
 
-        boolean addBos = md.getBoolean(ADD_BOS, spm || preSpec.addBos());
-        boolean addEos = md.getBoolean(ADD_EOS, false);
+        boolean addBos = md.getBoolean(ADD_BOS, switch (model) {
+            case SPM, WPM -> true;
+            case BPE -> preSpec.addBos();
+            case UGM -> false;
+        });
+        if (pre.equals("gemma4") || pre.equals("granite-embed-multi-311m")) {
+            addBos = true; // as llama.cpp, which overrides the metadata for Gemma 4
+        }
+        boolean addEos = md.getBoolean(ADD_EOS, model == Vocabulary.Model.UGM);
+        boolean addSep = md.getBoolean(ADD_SEP, model == Vocabulary.Model.WPM);
         boolean addSpacePrefix = md.getBoolean(ADD_SPACE_PREFIX, spm);
+        if (addSep && sep < 0) {
+            throw error(ADD_SEP, "is true, but " + SEP + " names no token");
+        }
+        if (model == Vocabulary.Model.UGM && unk < 0) {
+            throw error(UNK, "the unigram tokenizer needs an unknown token");
+        }
+        Vocabulary.Extras extras = new Vocabulary.Extras(sep, addSep, md.getBoolean(REMOVE_EXTRA_WS, false),
+                model == Vocabulary.Model.UGM ? charsmap(md) : null);
         if (addBos && bos < 0) {
             throw error(ADD_BOS, "is true, but " + BOS + " names no token");
         }
@@ -133,13 +177,13 @@ final class VocabularyReader {
         applyModelSpecificStrips(md, texts, types, idByText, rstrip);
 
         return new Vocabulary(model, pre, texts, scores, types, idByText, merges, bos, eos, eot, eom, unk, pad,
-                addBos, addEos, addSpacePrefix, lstrip, rstrip, eog);
+                addBos, addEos, addSpacePrefix, lstrip, rstrip, eog, extras);
     }
 
     private static float[] readScores(GgufMetadata md, Vocabulary.Model model, int n) {
         if (!md.has(SCORES)) {
-            if (model == Vocabulary.Model.SPM) {
-                throw error(SCORES, "required by the SentencePiece tokenizer but missing");
+            if (model == Vocabulary.Model.SPM || model == Vocabulary.Model.UGM) {
+                throw error(SCORES, "required by the SentencePiece tokenizers but missing");
             }
             return new float[n];
         }
@@ -159,6 +203,27 @@ final class VocabularyReader {
             throw error(SCORES, "has " + scores.length + " entries but " + TOKENS + " has " + n);
         }
         return scores;
+    }
+
+    /** The unigram model's normalization map, stored as an array of bytes; null when absent. */
+    private static byte[] charsmap(GgufMetadata md) {
+        if (!md.has(CHARSMAP)) {
+            return null;
+        }
+        Object raw = md.get(CHARSMAP).orElseThrow();
+        if (!(raw instanceof long[] values)) {
+            throw error(CHARSMAP, "expected an array of int8/uint8, found " + raw.getClass().getSimpleName());
+        }
+        byte[] blob = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            blob[i] = (byte) values[i];
+        }
+        try {
+            new io.jinfer.loader.tokenizer.text.PrecompiledCharsMap(blob);
+        } catch (IllegalArgumentException e) {
+            throw error(CHARSMAP, e.getMessage());
+        }
+        return blob;
     }
 
     private static TokenType[] readTypes(GgufMetadata md, int n) {

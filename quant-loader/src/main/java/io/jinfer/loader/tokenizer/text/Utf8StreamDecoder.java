@@ -1,4 +1,4 @@
-package io.jinfer.loader.tokenizer;
+package io.jinfer.loader.tokenizer.text;
 
 import io.jinfer.api.Tokenizer;
 import java.nio.charset.StandardCharsets;
@@ -10,12 +10,17 @@ import java.util.function.IntFunction;
  * (a multi-byte character may arrive one byte-fallback token at a time). Bytes that can never form a
  * character come out at once as U+FFFD; {@link #flush()} turns an unfinished tail into U+FFFD too.
  */
-final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
+public final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
     private final IntFunction<byte[]> bytesOfToken;
     private byte[] pending = new byte[16];
     private int size;
 
-    Utf8StreamDecoder(IntFunction<byte[]> bytesOfToken) {
+    /**
+     * Creates a decoder for one stream.
+     *
+     * @param bytesOfToken the bytes each token stands for (read, never modified)
+     */
+    public Utf8StreamDecoder(IntFunction<byte[]> bytesOfToken) {
         this.bytesOfToken = bytesOfToken;
     }
 
@@ -45,10 +50,14 @@ final class Utf8StreamDecoder implements Tokenizer.StreamDecoder {
     }
 
     /**
+     * Finds where the complete characters of a byte buffer end.
+     *
+     * @param buf the bytes
+     * @param size how many of them are used
      * @return how many leading bytes may be decoded now: all of them, unless the buffer ends inside a
      *     character that later bytes could still complete
      */
-    static int completePrefix(byte[] buf, int size) {
+    public static int completePrefix(byte[] buf, int size) {
         // a UTF-8 character is at most 4 bytes, so only the last 3 bytes can start an unfinished one
         for (int back = 1; back <= Math.min(3, size); back++) {
             int b = buf[size - back] & 0xFF;
