@@ -7,6 +7,8 @@ import io.jinfer.loader.hf.HfConfig;
 import io.jinfer.loader.hf.HfModelDirectory;
 import io.jinfer.loader.hf.HfTensorNames;
 import io.jinfer.loader.hf.TokenIdsOnlyTokenizer;
+import io.jinfer.loader.tokenizer.hf.HuggingFaceTokenizer;
+import io.jinfer.loader.tokenizer.hf.HuggingFaceTokenizers;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -54,11 +56,10 @@ final class HfModelSource implements ModelSource {
     }
 
     private static Tokenizer tokenizer(HfModelDirectory dir, HfConfig hf) {
-        // HF-TOKENIZER PLUG-IN POINT: when io.jinfer.loader.tokenizer.hf.HuggingFaceTokenizers is merged,
-        // return HuggingFaceTokenizers.load(dir.directory()) here whenever dir.hasTokenizerJson().
-        String reason = dir.hasTokenizerJson()
-                ? "this build cannot read tokenizer.json yet (" + dir.directory() + "); pass token ids"
-                : "this checkpoint has no tokenizer.json; pass token ids";
+        if (dir.hasTokenizerJson()) {
+            return HuggingFaceTokenizers.load(dir.directory());
+        }
+        String reason = "this checkpoint has no tokenizer.json; pass token ids";
         return new TokenIdsOnlyTokenizer(hf.vocabSize(), hf.bosTokenId(), hf.eosTokenIds(), reason);
     }
 
@@ -130,6 +131,11 @@ final class HfModelSource implements ModelSource {
     public Map<String, Object> metadata() {
         Map<String, Object> m = new LinkedHashMap<>(dir.config().asMap());
         m.put("jinfer.quantization", dir.binder().quantization().scheme().name());
+        // The chat template travels under GGUF's key, so that code reading a model's template needs
+        // no special case for checkpoint directories.
+        if (tokenizer instanceof HuggingFaceTokenizer hft) {
+            hft.config().chatTemplate().ifPresent(t -> m.put("tokenizer.chat_template", t));
+        }
         return Collections.unmodifiableMap(m);
     }
 
