@@ -18,10 +18,16 @@
 
 #ifdef __CUDACC__
 #define JI_HD __host__ __device__ static inline
+#else
+#define JI_HD static inline
+#endif
+
+/* Device passes round each product and sum once; host code (nvcc's host pass or gcc) relies on
+ * -ffp-contract=off for the same guarantee. */
+#ifdef __CUDA_ARCH__
 #define JI_MUL(a, b) __fmul_rn((a), (b))
 #define JI_ADD(a, b) __fadd_rn((a), (b))
 #else
-#define JI_HD static inline
 #define JI_MUL(a, b) ((a) * (b))
 #define JI_ADD(a, b) ((a) + (b))
 #endif
