@@ -8,5 +8,7 @@ module io.jinfer.backend.cuda {
 
     exports io.jinfer.backend.cuda;
 
+    uses io.jinfer.api.spi.Backend;
+
     provides io.jinfer.api.spi.Backend with io.jinfer.backend.cuda.CudaBackend;
 }
