@@ -1,0 +1,102 @@
+package io.jinfer.executor.plan;
+
+import io.jinfer.api.DeviceInfo;
+import io.jinfer.api.JinferException;
+import io.jinfer.api.Precision;
+import io.jinfer.api.QuantFormat;
+import io.jinfer.api.Throughput;
+import io.jinfer.api.spi.Backend;
+import io.jinfer.api.spi.Kernels;
+import io.jinfer.api.spi.TensorView;
+import io.jinfer.loader.quant.Quantizer;
+import io.jinfer.memory.HostDevice;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.SplittableRandom;
+
+/**
+ * Measures what this machine's CPU computes with jinfer's own kernels: the rate of a matrix product in
+ * a given weight format, for one token (matrix-vector, as in decode) and for a chunk of tokens (as in
+ * prefill), on a matrix small enough (about 2 MB) to stay in cache, so the figure is compute, not
+ * memory. Together with the {@link HostDevice} bandwidth probe this gives the CPU device of a plan.
+ * Takes about a second.
+ */
+public final class CpuCalibration {
+    private static final long TARGET_BYTES = 2L << 20;
+    private static final long MIN_NANOS = 200_000_000L;
+
+    private CpuCalibration() {}
+
+    /**
+     * Describes this machine's CPU, measured: bandwidth from the cached probe, throughput from a short
+     * matmul calibration in {@code format}.
+     *
+     * @param threads kernel threads
+     * @param format the model's weight format
+     * @param chunk tokens per prefill pass
+     * @return the device, id {@code cpu}
+     */
+    public static DeviceInfo hostDevice(int threads, QuantFormat format, int chunk) {
+        return HostDevice.describe(threads).withThroughput(measure(threads, format, chunk));
+    }
+
+    /**
+     * Measures the matmul rates of the CPU backend's fast kernels.
+     *
+     * @param threads kernel threads
+     * @param format the weight format (a format without a quantiser is measured as Q8_0 for integer
+     *     block formats and F16 otherwise)
+     * @param chunk tokens of the many-token measurement
+     * @return throughput with the vector (1 token) and matrix ({@code chunk} tokens) rates at the
+     *     format's precision
+     */
+    public static Throughput measure(int threads, QuantFormat format, int chunk) {
+        Precision precision = WeightFormats.precision(format);
+        QuantFormat f = Quantizer.supports(format) ? format
+                : precision == Precision.INT8 ? QuantFormat.Q8_0 : QuantFormat.F16;
+        Backend cpu = ServiceLoader.load(Backend.class, CpuCalibration.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get).filter(b -> b.name().equals("cpu")).findFirst()
+                .orElseThrow(() -> new JinferException("no cpu backend on the class path to calibrate with"));
+        int cols = 2048;
+        long rowBytes = f.rowBytes(cols);
+        int rows = (int) Math.max(64, Math.min(4096, TARGET_BYTES / rowBytes));
+        try (Arena arena = Arena.ofConfined(); Kernels k = cpu.createKernels(threads, false, true)) {
+            MemorySegment data = arena.allocate(rowBytes * rows, 64);
+            SplittableRandom random = new SplittableRandom(7);
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    row[c] = (float) random.nextGaussian();
+                }
+                Quantizer.quantizeRow(f, row, 0, cols, data, r * rowBytes);
+            }
+            TensorView w = new TensorView("calibration", f, new long[] {cols, rows}, data);
+            double one = rate(k, w, rows, cols, 1);
+            double many = rate(k, w, rows, cols, Math.max(2, chunk));
+            return new Throughput(Map.of(precision, many), Map.of(precision, one));
+        }
+    }
+
+    private static double rate(Kernels k, TensorView w, int rows, int cols, int n) {
+        float[] x = new float[n * cols];
+        SplittableRandom random = new SplittableRandom(11);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        float[] out = new float[n * rows];
+        for (int i = 0; i < 3; i++) {
+            k.matmul(w, x, out, n);
+        }
+        long iters = 0;
+        long t0 = System.nanoTime();
+        long elapsed;
+        do {
+            k.matmul(w, x, out, n);
+            iters++;
+            elapsed = System.nanoTime() - t0;
+        } while (elapsed < MIN_NANOS);
+        return 2.0 * rows * cols * n * iters / (elapsed / 1e9);
+    }
+}
