@@ -27,14 +27,17 @@ import java.util.Optional;
  * <li><b>split across devices</b>: a pipeline over the devices, fastest memory first, each taking the
  *     next layers while its budget holds them.</li>
  * </ol>
- * If any single-device placement fits, the best of those is chosen and the model is not split;
- * otherwise the best of the others. "Best" is the least prefill time plus decode time per token
- * ({@link CostModel}), so a plan cannot buy slightly faster decode with a prefill many times slower.
+ * The best candidate wins, where "best" is the least prefill time plus decode time per token of a
+ * sequence ({@link CostModel}), so a plan cannot buy slightly faster decode with a prefill many times
+ * slower. A single device wins over a split unless the split is more than {@code SPLIT_MARGIN} (10 %)
+ * better: a model that fits on one GPU is not split for a marginal gain.
  */
 public final class Planner {
     private static final String SINGLE = "single device";
     private static final String IN_PLACE = "single device + host memory read in place";
     private static final String SPLIT = "split across devices";
+    /** A split (or spill) must beat the best single device by more than this factor to be chosen. */
+    static final double SPLIT_MARGIN = 1.1;
 
     private Planner() {}
 
@@ -55,9 +58,6 @@ public final class Planner {
         for (DeviceInfo d : capable) {
             fill(r, SINGLE, List.of(d), false).ifPresent(singles::add);
         }
-        if (!singles.isEmpty()) {
-            return best(singles);
-        }
         List<Plan> others = new ArrayList<>();
         Optional<DeviceInfo> host = t.host();
         for (DeviceInfo d : capable) {
@@ -71,8 +71,13 @@ public final class Planner {
             order.sort(Comparator.comparingDouble(DeviceInfo::memoryBandwidth).reversed());
             fill(r, SPLIT, order, false).ifPresent(others::add);
         }
-        if (!others.isEmpty()) {
-            return best(others);
+        Plan single = singles.isEmpty() ? null : best(singles);
+        Plan other = others.isEmpty() ? null : best(others);
+        if (single != null && (other == null || score(single) <= SPLIT_MARGIN * score(other))) {
+            return single;
+        }
+        if (other != null) {
+            return other;
         }
         return new Plan(r, false, "none", refusal(r), List.of(), List.of(), null);
     }
@@ -83,13 +88,15 @@ public final class Planner {
     }
 
     private static Plan best(List<Plan> plans) {
-        return plans.stream().min(Comparator.comparingDouble((Plan p) -> 1 / p.prediction().prefillTokensPerSecond()
-                + r(p) / p.prediction().decodeTokensPerSecond())).orElseThrow();
+        return plans.stream().min(Comparator.comparingDouble(Planner::score)).orElseThrow();
     }
 
-    /** Per-sequence decode time: the batch's tokens/s shared by its sequences. */
-    private static double r(Plan p) {
-        return p.request().batch();
+    /**
+     * Seconds per token of one sequence, prefill and decode together (a sequence's decode speed is the
+     * batch's tokens/s shared by the batch).
+     */
+    static double score(Plan p) {
+        return 1 / p.prediction().prefillTokensPerSecond() + p.request().batch() / p.prediction().decodeTokensPerSecond();
     }
 
     /**
