@@ -89,6 +89,25 @@ public final class HostDevice {
     }
 
     /**
+     * Probes the bandwidth now, ignoring both caches, and stores the result in them: for comparing a
+     * prediction with a measurement taken at the same moment on a machine whose load varies.
+     *
+     * @param threads reading threads, at least 1
+     * @return bytes per second
+     */
+    public static double measureBandwidth(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        double gbps = BandwidthProbe.measure(PROBE_BYTES, threads, PROBE_PASSES).gbps();
+        if (!"false".equalsIgnoreCase(System.getProperty("jinfer.host.probe.cache"))) {
+            ProbeCache.defaultCache().put(cacheKey(threads), gbps);
+        }
+        MEASURED.put(threads, gbps * 1e9);
+        return gbps * 1e9;
+    }
+
+    /**
      * Returns the key a bandwidth is cached under: what would change the number.
      *
      * @param threads reading threads

@@ -39,7 +39,22 @@ public final class CpuCalibration {
      * @return the device, id {@code cpu}
      */
     public static DeviceInfo hostDevice(int threads, QuantFormat format, int chunk) {
-        return HostDevice.describe(threads).withThroughput(measure(threads, format, chunk));
+        return hostDevice(threads, format, chunk, false);
+    }
+
+    /**
+     * Describes this machine's CPU, measured, optionally probing the bandwidth afresh.
+     *
+     * @param threads kernel threads
+     * @param format the model's weight format
+     * @param chunk tokens per prefill pass
+     * @param fresh whether to probe the bandwidth now instead of using a cached figure
+     * @return the device, id {@code cpu}
+     */
+    public static DeviceInfo hostDevice(int threads, QuantFormat format, int chunk, boolean fresh) {
+        DeviceInfo d = fresh ? HostDevice.describe(threads, HostDevice.measureBandwidth(threads))
+                : HostDevice.describe(threads);
+        return d.withThroughput(measure(threads, format, chunk));
     }
 
     /**
@@ -62,7 +77,7 @@ public final class CpuCalibration {
         int cols = 2048;
         long rowBytes = f.rowBytes(cols);
         int rows = (int) Math.max(64, Math.min(4096, TARGET_BYTES / rowBytes));
-        try (Arena arena = Arena.ofConfined(); Kernels k = cpu.createKernels(threads, false, true)) {
+        try (Arena arena = Arena.ofShared(); Kernels k = cpu.createKernels(threads, false, true)) {
             MemorySegment data = arena.allocate(rowBytes * rows, 64);
             SplittableRandom random = new SplittableRandom(7);
             float[] row = new float[cols];
