@@ -22,7 +22,9 @@ import java.util.List;
  * <li>Decode: one pass of {@code batch} tokens (one per sequence), each attending to {@code context}
  *     positions (the last token of a full context: the slowest step). Tokens/s = batch / step time.</li>
  * <li>Prefill: passes of {@code chunk = min(prefillChunk, context)} prompt tokens of one sequence,
- *     attending on average to {@code context / 2} positions. Tokens/s = chunk / pass time.</li>
+ *     attending on average to {@code context / 2} positions; the output layer (the last) computes the
+ *     logits of one token per pass, as only the last prompt token's are needed. Tokens/s = chunk /
+ *     pass time.</li>
  * </ul>
  * Nothing overlaps across layers or devices (a pipeline of one request), which makes the prediction
  * a slight underestimate where a backend overlaps transfers with compute.
@@ -68,8 +70,11 @@ public final class CostModel {
                     : WeightResidency.HOST_MAPPED_READ_IN_PLACE);
             double memory = l.readBytesPerToken() / weightBw
                     + (l.kvBytesPerPosition() == 0 ? 0 : l.kvBytesPerPosition() * positions * sequences / kvBw);
-            double flops = tokens * (l.flopsPerToken() + l.attentionFlopsPerPosition() * positions);
-            double rate = d.throughput().flops(l.precision(), tokens);
+            // Prefill computes logits for the last prompt token only, so the output layer (the last)
+            // multiplies one token per pass however many the pass holds.
+            int rows = i == layers.size() - 1 && sequences == 1 && tokens > 1 ? 1 : tokens;
+            double flops = rows * (l.flopsPerToken() + l.attentionFlopsPerPosition() * positions);
+            double rate = d.throughput().flops(l.precision(), rows);
             double compute = flops == 0 ? 0 : flops / rate;
             total += Math.max(memory, compute);
         }

@@ -21,11 +21,12 @@ import java.util.SplittableRandom;
  * a given weight format, for one token (matrix-vector, as in decode) and for a chunk of tokens (as in
  * prefill), on a matrix small enough (about 2 MB) to stay in cache, so the figure is compute, not
  * memory. Together with the {@link HostDevice} bandwidth probe this gives the CPU device of a plan.
- * Takes about a second.
+ * Takes one to a few seconds.
  */
 public final class CpuCalibration {
     private static final long TARGET_BYTES = 2L << 20;
-    private static final long MIN_NANOS = 200_000_000L;
+    private static final long SEGMENT_NANOS = 150_000_000L;
+    private static final int MAX_SEGMENTS = 20;
 
     private CpuCalibration() {}
 
@@ -94,6 +95,13 @@ public final class CpuCalibration {
         }
     }
 
+    /**
+     * Operations per second of {@code n}-token products, once the JIT has compiled the kernels (as in a
+     * model that has run a while): segments of at least {@link #SEGMENT_NANOS} are timed until two in a
+     * row agree within 10 % (at most {@link #MAX_SEGMENTS}), and their mean is the rate. A fixed short
+     * warm-up was not enough on a loaded machine: the many-token kernel was still interpreted after
+     * 400 ms and measured at a third of its speed.
+     */
     private static double rate(Kernels k, TensorView w, int rows, int cols, int n) {
         float[] x = new float[n * cols];
         SplittableRandom random = new SplittableRandom(11);
@@ -101,17 +109,23 @@ public final class CpuCalibration {
             x[i] = (float) random.nextGaussian();
         }
         float[] out = new float[n * rows];
-        for (int i = 0; i < 3; i++) {
-            k.matmul(w, x, out, n);
+        double previous = 0;
+        double current = 0;
+        for (int s = 0; s < MAX_SEGMENTS; s++) {
+            long iters = 0;
+            long t0 = System.nanoTime();
+            long elapsed;
+            do {
+                k.matmul(w, x, out, n);
+                iters++;
+                elapsed = System.nanoTime() - t0;
+            } while (elapsed < SEGMENT_NANOS);
+            previous = current;
+            current = 2.0 * rows * cols * n * iters / (elapsed / 1e9);
+            if (s >= 2 && Math.abs(current - previous) <= 0.1 * Math.max(current, previous)) {
+                break;
+            }
         }
-        long iters = 0;
-        long t0 = System.nanoTime();
-        long elapsed;
-        do {
-            k.matmul(w, x, out, n);
-            iters++;
-            elapsed = System.nanoTime() - t0;
-        } while (elapsed < MIN_NANOS);
-        return 2.0 * rows * cols * n * iters / (elapsed / 1e9);
+        return (current + previous) / 2;
     }
 }

@@ -128,14 +128,12 @@ public final class DeviceProfiles {
                         "NVIDIA Grace (72 Neoverse V2 cores, 480 GB LPDDR5X)", 480_000_000_000L, -1, 72, 500 * GB,
                         Throughput.of(Map.of(Precision.FP32, 7.1 * TFLOPS)), true);
                 Member g = new Member(profile, id, grace, Double.POSITIVE_INFINITY, "host", "grace", 0);
-                Member b = gpu(profile, id + ".gpu", "NVIDIA Blackwell GPU of a GB200 (186 GB HBM3e)", 186, 148,
-                        8000 * GB, rates(80, 2500, 5000, 5000, 10000), PCIE5, "PCIe 5.0 x16", "blackwell", 900 * GB);
-                b = new Member(profile, id, b.device().withId(id + ".gpu"), b.hostLink(), b.hostLinkName(),
-                        b.nvlinkFamily(), b.nvlink());
-                // Read in place: the GPU computes on Grace memory over NVLink-C2C.
-                DeviceInfo gpu = b.device();
-                gpu = new DeviceInfo(gpu.id(), gpu.kind(), gpu.name(), gpu.memoryBytes(), gpu.freeMemoryBytes(),
-                        gpu.computeUnits(), gpu.memoryBandwidth(), gpu.throughput(), true);
+                Member b = gpu(profile, id, "NVIDIA Blackwell GPU of a GB200 (186 GB HBM3e)", 186, 148, 8000 * GB,
+                        rates(80, 2500, 5000, 5000, 10000), PCIE5, "PCIe 5.0 x16", "blackwell", 900 * GB);
+                // The GPU reads Grace memory in place over NVLink-C2C.
+                DeviceInfo d = b.device();
+                DeviceInfo gpu = new DeviceInfo(id + ".gpu", d.kind(), d.name(), d.memoryBytes(), d.freeMemoryBytes(),
+                        d.computeUnits(), d.memoryBandwidth(), d.throughput(), true);
                 yield List.of(g, new Member(profile, id, gpu, b.hostLink(), b.hostLinkName(), b.nvlinkFamily(),
                         b.nvlink()));
             }

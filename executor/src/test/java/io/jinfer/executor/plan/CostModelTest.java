@@ -39,8 +39,9 @@ class CostModelTest {
         assertEquals(1 / step, p.decodeTokensPerSecond(), 1e-9);
         assertEquals(1e-3 + 1024 / 1e8, p.transferSecondsPerStep(), 1e-15);
         // prefill: 100 tokens at 500 positions; a: max(1e-3 + 5e4/1e9, 100*(2e6+5000)/1e10) = 0.02005
-        // b: max(2e-3 + 1e-4, 100*2.005e6/1e9) = 0.2005; boundary 1e-3 + 102400/1e8
-        double pass = 0.02005 + 0.2005 + 1e-3 + 102400 / 1e8;
+        // b is the last layer, the output: logits of one token per pass, max(2e-3 + 1e-4, 2.005e6/1e9) = 2.1e-3;
+        // boundary 1e-3 + 102400/1e8
+        double pass = 0.02005 + 2.1e-3 + 1e-3 + 102400 / 1e8;
         assertEquals(100 / pass, p.prefillTokensPerSecond(), 1e-6);
         assertEquals(36.0 / 3600 / p.decodeTokensPerSecond() * 1e6, p.decodeUsdPerMillion(), 1e-9);
     }
