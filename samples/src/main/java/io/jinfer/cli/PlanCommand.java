@@ -115,7 +115,7 @@ public final class PlanCommand implements Command {
         String formatName = m.format();
         Supplier<DeviceInfo> host = () -> {
             err.println("jinfer: measuring this CPU (memory bandwidth" + (measure ? "" : ", cached") + "; "
-                    + formatName + " matmul, ~1 s)");
+                    + formatName + " matmul calibration, a few seconds)");
             return CpuCalibration.hostDevice(threads, WeightFormats.parse(formatName), chunk, measure);
         };
         Topology topology = parse(() -> DeviceProfiles.parse(deviceSpec, host, prices), "--device");
