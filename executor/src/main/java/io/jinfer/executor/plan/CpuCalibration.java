@@ -76,6 +76,11 @@ public final class CpuCalibration {
      *     format's precision
      */
     public static Throughput measure(int threads, QuantFormat format, int chunk) {
+        return measure(threads, format, chunk, STREAMED_BYTES, SEGMENT_NANOS);
+    }
+
+    /** {@link #measure(int, QuantFormat, int)} with a given streamed matrix size and segment time (tests). */
+    static Throughput measure(int threads, QuantFormat format, int chunk, long streamedBytes, long segmentNanos) {
         Precision precision = WeightFormats.precision(format);
         QuantFormat f = Quantizer.supports(format) ? format
                 : precision == Precision.INT8 ? QuantFormat.Q8_0 : QuantFormat.F16;
@@ -85,7 +90,7 @@ public final class CpuCalibration {
         int cols = 2048;
         long rowBytes = f.rowBytes(cols);
         int cachedRows = (int) Math.max(64, Math.min(4096, TARGET_BYTES / rowBytes));
-        int streamedRows = (int) Math.max(cachedRows, STREAMED_BYTES / rowBytes / cachedRows * cachedRows);
+        int streamedRows = (int) Math.max(cachedRows, streamedBytes / rowBytes / cachedRows * cachedRows);
         try (Arena arena = Arena.ofShared(); Kernels k = cpu.createKernels(threads, false, true)) {
             MemorySegment data = arena.allocate(rowBytes * streamedRows, 64);
             SplittableRandom random = new SplittableRandom(7);
@@ -104,8 +109,8 @@ public final class CpuCalibration {
             TensorView cached = new TensorView("calibration", f, new long[] {cols, cachedRows},
                     data.asSlice(0, block));
             TensorView streamed = new TensorView("calibration-streamed", f, new long[] {cols, streamedRows}, data);
-            double one = rate(k, streamed, streamedRows, cols, 1);
-            double many = rate(k, cached, cachedRows, cols, Math.max(2, chunk));
+            double one = rate(k, streamed, streamedRows, cols, 1, segmentNanos);
+            double many = rate(k, cached, cachedRows, cols, Math.max(2, chunk), segmentNanos);
             return new Throughput(Map.of(precision, many), Map.of(precision, one));
         }
     }
@@ -118,7 +123,7 @@ public final class CpuCalibration {
      * warm-up was not enough on a loaded machine: the many-token kernel was still interpreted after
      * 400 ms and measured at a third of its speed.
      */
-    private static double rate(Kernels k, TensorView w, int rows, int cols, int n) {
+    private static double rate(Kernels k, TensorView w, int rows, int cols, int n, long segmentNanos) {
         float[] x = new float[n * cols];
         SplittableRandom random = new SplittableRandom(11);
         for (int i = 0; i < x.length; i++) {
@@ -135,7 +140,7 @@ public final class CpuCalibration {
                 k.matmul(w, x, out, n);
                 iters++;
                 elapsed = System.nanoTime() - t0;
-            } while (elapsed < SEGMENT_NANOS);
+            } while (elapsed < segmentNanos);
             previous = current;
             current = 2.0 * rows * cols * n * iters / (elapsed / 1e9);
             if (s >= MIN_SEGMENTS - 1 && Math.abs(current - previous) <= 0.1 * Math.max(current, previous)) {
