@@ -4,6 +4,7 @@ module io.jinfer.executor {
     requires org.slf4j;
 
     exports io.jinfer.executor;
+    exports io.jinfer.executor.plan;
 
     uses io.jinfer.api.spi.Backend;
     provides io.jinfer.api.spi.EngineProvider with io.jinfer.executor.CpuEngineProvider;

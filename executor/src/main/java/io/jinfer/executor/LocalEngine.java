@@ -7,6 +7,7 @@ import io.jinfer.api.spi.Engine;
 import io.jinfer.api.spi.Kernels;
 import io.jinfer.api.spi.RuntimeConfig;
 import io.jinfer.memory.MemoryBudget;
+import io.jinfer.memory.TenantQuotas;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,6 +31,7 @@ final class LocalEngine implements Engine {
     /** The placement of the model loaded last, for the description. */
     private volatile LayerPlacement lastPlacement;
     private final MemoryBudget budget;
+    private final TenantQuotas tenants;
     private final ReentrantLock computeLock = new ReentrantLock();
     private volatile boolean closed;
 
@@ -47,6 +49,12 @@ final class LocalEngine implements Engine {
         }
         this.kernels = byDevice.values().iterator().next();
         this.budget = new MemoryBudget("runtime", config.memoryBudgetBytes(), null);
+        try {
+            this.tenants = new TenantQuotas(budget, config.tenantQuotas(), 0);
+        } catch (RuntimeException e) {
+            kernels.close();
+            throw e;
+        }
     }
 
     private static List<String> devices(String spec) {
@@ -125,6 +133,14 @@ final class LocalEngine implements Engine {
 
     MemoryBudget budget() {
         return budget;
+    }
+
+    /**
+     * Returns the budget a tenant's memory is charged to: its carved quota, or for a tenant without
+     * one a share of what the quotas leave of the runtime budget. For schedulers.
+     */
+    MemoryBudget tenantBudget(String tenant) {
+        return tenants.budget(tenant);
     }
 
     ReentrantLock computeLock() {

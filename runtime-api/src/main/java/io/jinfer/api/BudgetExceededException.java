@@ -4,6 +4,10 @@ package io.jinfer.api;
 public final class BudgetExceededException extends JinferException {
     private static final long serialVersionUID = 1L;
 
+    private final String budget;
+    private final long requested;
+    private final long available;
+
     /**
      * Creates the exception with a message naming the budget, the purpose and both byte counts.
      *
@@ -15,5 +19,35 @@ public final class BudgetExceededException extends JinferException {
     public BudgetExceededException(String budget, String what, long requested, long available) {
         super("memory budget '" + budget + "' exceeded: " + what + " needs " + requested + " bytes, "
                 + available + " bytes are left");
+        this.budget = budget;
+        this.requested = requested;
+        this.available = available;
+    }
+
+    /**
+     * Returns the name of the budget that refused.
+     *
+     * @return the budget's name
+     */
+    public String budget() {
+        return budget;
+    }
+
+    /**
+     * Returns how many bytes were asked for.
+     *
+     * @return bytes requested
+     */
+    public long requested() {
+        return requested;
+    }
+
+    /**
+     * Returns how many bytes the refusing budget had left.
+     *
+     * @return bytes left
+     */
+    public long available() {
+        return available;
     }
 }

@@ -87,6 +87,7 @@ public final class Runtime implements AutoCloseable {
         private boolean referenceKernels = false;
         private boolean nativeKernels = true;
         private String layerSplit;
+        private final java.util.Map<String, Long> tenantQuotas = new java.util.LinkedHashMap<>();
 
         private Builder() {}
 
@@ -110,6 +111,22 @@ public final class Runtime implements AutoCloseable {
          */
         public Builder memoryBudgetBytes(long bytes) {
             memoryBudgetBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Reserves part of the memory budget for one tenant (the {@link SubmitOptions#tenant()} of its
+         * requests): the bytes are carved out when the runtime is built, no other tenant can use them,
+         * and the tenant's KV caches and scratch cannot exceed them. Tenants without a quota share what
+         * the quotas leave of the budget.
+         *
+         * @param tenant the tenant's name, not blank
+         * @param bytes the quota, greater than 0; the quotas together must fit the memory budget, or
+         *     {@link #build()} throws {@link BudgetExceededException}
+         * @return this builder
+         */
+        public Builder tenantQuota(String tenant, long bytes) {
+            tenantQuotas.put(tenant, bytes);
             return this;
         }
 
@@ -189,10 +206,11 @@ public final class Runtime implements AutoCloseable {
          * @return the runtime, with its worker threads started
          * @throws IllegalArgumentException when an option is out of range
          * @throws JinferException when no engine module is on the class path or module path
+         * @throws BudgetExceededException when the tenant quotas together exceed the memory budget
          */
         public Runtime build() {
             return new Runtime(new RuntimeConfig(threads, memoryBudgetBytes, device, referenceKernels, nativeKernels,
-                    layerSplit));
+                    layerSplit, tenantQuotas));
         }
     }
 }

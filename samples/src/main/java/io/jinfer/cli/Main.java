@@ -24,7 +24,7 @@ public final class Main {
 
     private static final List<Command> COMMANDS = List.of(
             new RunCommand(), new InspectCommand(), new TokenizeCommand(), new LogitsCommand(), new BenchCommand(),
-            new PerplexityCommand(), new QuantizeCommand(), new ServeCommand());
+            new PerplexityCommand(), new QuantizeCommand(), new ServeCommand(), new PlanCommand());
 
     private Main() {}
 
