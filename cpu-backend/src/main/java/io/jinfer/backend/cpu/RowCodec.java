@@ -103,8 +103,8 @@ abstract class RowCodec {
             case Q4_1 -> quant ? new Q4_1Codec(ln) : new GenericCodec(format, math);
             case Q5_0 -> quant ? new Q5_0Codec(ln) : new GenericCodec(format, math);
             case Q5_1 -> quant ? new Q5_1Codec(ln) : new GenericCodec(format, math);
-            case F8_E4M3 -> new Fp8Codec(format, math);
-            case F8_E5M2 -> new Fp8Codec(format, math);
+            case F8_E4M3 -> new E4m3Codec(math);
+            case F8_E5M2 -> new E5m2Codec(math);
             case E2M1 -> new E2m1Codec(math);
             default -> new GenericCodec(format, math);
         };

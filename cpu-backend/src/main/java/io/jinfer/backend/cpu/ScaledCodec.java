@@ -17,11 +17,16 @@ import java.lang.foreign.ValueLayout;
  * first column of a {@link #dot} or {@link #decode} follow from its byte offset, so these codecs fit
  * the same {@link MatmulJob} as the block formats.
  *
- * <p>A row is expanded block by block: each code goes through a 256-entry float table and is
- * multiplied by its cell's factor {@code scale * globalScale}, exactly as
- * {@link ScaledDequantizer} computes it, so expanded rows (prefill, {@code dequantizeRow}) are
- * bit-identical to the reference. The one-token product then multiplies the expanded row with the
- * activations in vector registers.
+ * <p>A row is walked one scale cell at a time (a run of columns sharing one scale). Codes are
+ * decoded a vector at a time in registers where the lanes allow ({@link #vectors}), otherwise, and
+ * for the columns at the end of a cell that do not fill a vector, through the format's float
+ * table. Each subclass has its own loops (rather than one loop here calling back for vectors): a
+ * vector returned from a call that is not inlined is boxed, and a shared loop would see several
+ * codecs and stop inlining them. Expanded values are {@code code * (scale * globalScale)}, rounded as
+ * {@link ScaledDequantizer} rounds them, so expanded rows (prefill, {@code dequantizeRow}) are
+ * bit-identical to the reference. The one-token product sums {@code code * x} per cell in vector
+ * lanes and multiplies each cell's sum by its factor once; the order is fixed, so results do not
+ * depend on threads or on what the JIT has compiled.
  */
 abstract class ScaledCodec extends RowCodec {
     /** E4M3 and E8M0 scale bytes decoded, indexed by byte. */
@@ -35,6 +40,9 @@ abstract class ScaledCodec extends RowCodec {
     }
 
     final DenseMath math;
+    final Lanes ln;
+    /** Whether the codes can be decoded in registers: byte and int lanes as many as the float lanes. */
+    final boolean vectors;
     private MemorySegment scaleData;
     private QuantFormat scaleFormat;
     private int rowBlock;
@@ -45,6 +53,8 @@ abstract class ScaledCodec extends RowCodec {
 
     ScaledCodec(DenseMath math) {
         this.math = math;
+        this.ln = math.lanes();
+        this.vectors = ln.bytes() != null && ln.ints() != null;
     }
 
     @Override
@@ -65,45 +75,31 @@ abstract class ScaledCodec extends RowCodec {
         scaleData = null;
     }
 
-    /** @return the column of the code at byte {@code within} of a row */
-    abstract int columnAt(long within);
-
     /**
-     * Expands {@code len} codes of one row, all in one scale cell, multiplied by {@code factor}.
-     *
-     * @param w the codes
-     * @param rowStart byte offset of the row
-     * @param col first column
-     * @param len how many
-     * @param factor the cell's {@code scale * globalScale}
-     * @param dst receives the values
-     * @param o index of the first
+     * @param off byte offset of a row
+     * @return index of the row's first cell in the scale grid
      */
-    abstract void expand(MemorySegment w, long rowStart, int col, int len, float factor, float[] dst, int o);
-
-    @Override
-    final float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch) {
-        decode(w, off, cols, scratch, 0);
-        return math.dot(scratch, 0, x, xOff, cols);
+    final long gridRowAt(long off) {
+        return off / rowBytes / rowBlock * gridColumns;
     }
 
-    @Override
-    final void decode(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
-        long row = off / rowBytes;
-        long rowStart = row * rowBytes;
-        int first = columnAt(off - rowStart);
-        long gridRow = row / rowBlock * gridColumns;
-        int end = first + cols;
-        for (int c = first; c < end; ) {
-            int cell = c / columnBlock;
-            int cellEnd = Math.min(end, (cell + 1) * columnBlock);
-            expand(w, rowStart, c, cellEnd - c, factor(gridRow + cell), dst, dstOff + c - first);
-            c = cellEnd;
-        }
+    /** @return columns per scale cell of the bound tensor */
+    final int columnBlock() {
+        return columnBlock;
+    }
+
+    /**
+     * Splits a byte offset inside a row into the row's start and the column there.
+     *
+     * @param off byte offset of the first code to decode
+     * @return the row's byte offset
+     */
+    final long rowStartOf(long off) {
+        return off / rowBytes * rowBytes;
     }
 
     /** @return {@code scale * globalScale} of grid cell {@code index}, as the reference rounds it */
-    private float factor(long index) {
+    final float factor(long index) {
         MemorySegment d = scaleData;
         float scale = switch (scaleFormat) {
             case F32 -> d.getAtIndex(LittleEndian.FLOAT, index);

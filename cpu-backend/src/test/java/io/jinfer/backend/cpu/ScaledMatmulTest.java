@@ -35,7 +35,8 @@ class ScaledMatmulTest {
      * cells of every grid); 1056 columns span three prefill panels (512 + 512 + 32).
      */
     static final int[][] SHAPES = {{1, 32}, {35, 96}, {130, 200}, {13, 1056}};
-    static final int[] TOKENS = {1, 3, 17};
+    /** One token (fused dot), and five: one 4-token tile plus a single-token remainder in prefill. */
+    static final int[] TOKENS = {1, 5};
     private static final ReferenceKernels REF = new ReferenceKernels();
 
     static List<Arguments> configurations() {
@@ -131,6 +132,33 @@ class ScaledMatmulTest {
                     REF.dequantizeRow(w, row, expected, 3);
                     k.dequantizeRow(w, row, actual, 3);
                     assertArrayEquals(expected, actual, w + " row " + row);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} threads={1}")
+    @MethodSource("configurations")
+    void everyCodeDecodesAsTheReferenceDoes(VectorSpecies<Float> species, int threads) {
+        // every byte value in every lane position: 3 rows of the 256 codes, shifted by one per row;
+        // scale 1 so that NaN and infinity codes come through unchanged
+        byte[] codes = new byte[3 * 256];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = (byte) (i + i / 256);
+        }
+        MemorySegment one = MemorySegment.ofArray(new byte[4]);
+        one.set(LittleEndian.FLOAT, 0, 1f);
+        try (VectorKernels k = new VectorKernels(threads, species)) {
+            for (QuantFormat f : new QuantFormat[] {QuantFormat.F8_E4M3, QuantFormat.F8_E5M2, QuantFormat.E2M1}) {
+                int cols = f == QuantFormat.E2M1 ? 512 : 256;
+                TensorView t = new TensorView("all codes", f, new long[] {cols, 3}, MemorySegment.ofArray(codes),
+                        new WeightScales(QuantFormat.F32, one, 3, cols, 1f));
+                for (int row = 0; row < 3; row++) {
+                    float[] expected = new float[cols];
+                    float[] actual = new float[cols];
+                    REF.dequantizeRow(t, row, expected, 0);
+                    k.dequantizeRow(t, row, actual, 0);
+                    assertArrayEquals(expected, actual, f + " row " + row);
                 }
             }
         }
