@@ -15,8 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * FP4 E2M1 codes, two per byte (element 2i in the low nibble), scaled by a
  * {@link io.jinfer.api.spi.WeightScales} grid: NVFP4 (E4M3 per 16 and a global scale) and MXFP4
  * (E8M0 per 32) checkpoints. In registers, half a vector of bytes is widened to int lanes, each byte
- * repeated into two neighbouring lanes that then keep its low and its high nibble, and the nibbles'
- * fields are moved into binary32 place; the scalar path reads a 16-entry table.
+ * repeated into two neighbouring lanes that then keep its low and its high nibble, and each nibble
+ * picks its value from a table held in a vector (a lane permute); the scalar path reads the same
+ * 16-entry table from memory.
  */
 final class E2m1Codec extends ScaledCodec {
     private static final float[] TABLE = new float[16];
@@ -29,10 +30,19 @@ final class E2m1Codec extends ScaledCodec {
     private static final IntVector SHIFTS_16 = IntVector.SPECIES_512.iotaShuffle(0, 1, false).toVector()
             .reinterpretAsInts().and(1).lanewise(VectorOperators.LSHL, 2);
 
+    /** The bits of the 16 values, one per lane: the table the 16-lane decoder permutes. */
+    private static final IntVector TABLE_16;
+    /** The bits of the 8 magnitudes: 8 lanes cannot hold all 16 values, so the sign is put on apart. */
+    private static final IntVector TABLE_8;
+
     static {
+        int[] bits = new int[16];
         for (int c = 0; c < 16; c++) {
             TABLE[c] = E2m1.toFloat(c);
+            bits[c] = Float.floatToRawIntBits(TABLE[c]);
         }
+        TABLE_16 = IntVector.fromArray(IntVector.SPECIES_512, bits, 0);
+        TABLE_8 = IntVector.fromArray(IntVector.SPECIES_256, bits, 0);
     }
 
     E2m1Codec(DenseMath math) {
@@ -43,25 +53,28 @@ final class E2m1Codec extends ScaledCodec {
     float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
-        long grid = gridRowAt(off);
         int block = columnBlock();
+        // the cells' factors first, into the scratch buffer (cells <= cols)
+        factors(gridRowAt(off), (cols + block - 1) / block, scratch);
+        // the last column a vector may start at: on a byte, with its full load inside the tensor
+        long lastVector = vectors && block % 2 == 0 ? 2 * (w.byteSize() - ln.length() - off) : -1;
         FloatVector total = FloatVector.zero(f);
         float tail = 0f;
         for (int c = 0, cell = 0; c < cols; cell++) {
             int end = Math.min(cols, c + block);
             FloatVector acc = FloatVector.zero(f);
-            if (vectors) {
-                for (; c + step <= end && vectorFits(w, off, c); c += step) {
-                    acc = values(w, off, c).fma(FloatVector.fromArray(f, x, xOff + c), acc);
-                }
+            for (; c + step <= end && c <= lastVector; c += step) {
+                acc = values(w, off, c).fma(FloatVector.fromArray(f, x, xOff + c), acc);
             }
-            float rest = 0f;
-            for (; c < end; c++) {
-                rest += value(w, off, c) * x[xOff + c];
-            }
-            float factor = factor(grid + cell);
+            float factor = scratch[cell];
             total = acc.fma(FloatVector.broadcast(f, factor), total);
-            tail += rest * factor;
+            if (c < end) {
+                float rest = 0f;
+                for (; c < end; c++) {
+                    rest += value(w, off, c) * x[xOff + c];
+                }
+                tail += rest * factor;
+            }
         }
         return Lanes.sum(total) + tail;
     }
@@ -102,18 +115,14 @@ final class E2m1Codec extends ScaledCodec {
     private FloatVector values(MemorySegment w, long rowStart, int col) {
         IntVector bytes = (IntVector) ByteVector.fromMemorySegment(ln.bytes(), w, rowStart + (col >>> 1),
                 ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, ln.ints(), 0);
-        // one path per width, so that each shuffle and shift vector is a constant of its species
-        IntVector nibbles = ln.length() == 16
-                ? bytes.rearrange(PAIRS_16).lanewise(VectorOperators.LSHR, SHIFTS_16)
-                : bytes.rearrange(PAIRS_8).lanewise(VectorOperators.LSHR, SHIFTS_8);
-        nibbles = nibbles.and(0xF);
-        IntVector magnitude = nibbles.and(7);
-        // magnitudes 2..7 are normal: exponent (m >> 1) - 1 + 127, mantissa bit m & 1 on top of the fraction
-        FloatVector normal = magnitude.lanewise(VectorOperators.LSHL, 22).add(126 << 23).reinterpretAsFloats();
-        // 0 and 1 are the subnormals 0 and 0.5
-        FloatVector small = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0.5f);
-        FloatVector v = normal.blend(small, magnitude.lt(2).cast(ln.floats()));
-        return v.reinterpretAsInts().or(nibbles.and(8).lanewise(VectorOperators.LSHL, 28)).reinterpretAsFloats();
+        // one path per width, so that each shuffle and table is a constant of its species
+        if (ln.length() == 16) {
+            IntVector codes = bytes.rearrange(PAIRS_16).lanewise(VectorOperators.LSHR, SHIFTS_16).and(0xF);
+            return codes.selectFrom(TABLE_16).reinterpretAsFloats();
+        }
+        IntVector codes = bytes.rearrange(PAIRS_8).lanewise(VectorOperators.LSHR, SHIFTS_8);
+        IntVector magnitudes = codes.and(7).selectFrom(TABLE_8);
+        return magnitudes.or(codes.and(8).lanewise(VectorOperators.LSHL, 28)).reinterpretAsFloats();
     }
 
     /** @return the value of the code at column {@code col} of the row, through the table */
