@@ -76,44 +76,56 @@ class ScaledMatmulTest {
                 new WeightScales(format, d, s.rowBlock(), s.columnBlock(), s.globalScale()));
     }
 
-    @ParameterizedTest(name = "{0} threads={1}")
-    @MethodSource("configurations")
-    void matmulMatchesReferenceForEveryFormatAndGranularity(VectorSpecies<Float> species, int threads) {
+    /** One product to check: weight, activations, the reference's result and each output's tolerance. */
+    record Case(TensorView w, int n, float[] x, float[] expected, double[] tolerance) {}
+
+    /** The cases, with the reference computed once for every kernel configuration. */
+    private static final List<Case> CASES = cases();
+
+    private static List<Case> cases() {
         Random rnd = new Random(11);
-        try (VectorKernels k = new VectorKernels(threads, species)) {
-            for (int[] shape : SHAPES) {
-                for (TensorView w : weights(rnd, shape[0], shape[1])) {
-                    check(k, rnd, w);
+        List<Case> out = new ArrayList<>();
+        for (int[] shape : SHAPES) {
+            for (TensorView w : weights(rnd, shape[0], shape[1])) {
+                int rows = w.rows();
+                int cols = w.columns();
+                float[] dense = new float[rows * cols];
+                for (int r = 0; r < rows; r++) {
+                    ScaledDequantizer.dequantizeRow(w, r, dense, r * cols);
+                }
+                for (int n : TOKENS) {
+                    float[] x = RandomTensors.floats(rnd, n * cols);
+                    float[] expected = new float[n * rows];
+                    REF.matmul(w, x, expected, n);
+                    double[] tolerance = new double[n * rows];
+                    for (int t = 0; t < n; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            double magnitude = 0;
+                            for (int c = 0; c < cols; c++) {
+                                magnitude += Math.abs(dense[r * cols + c] * x[t * cols + c]);
+                            }
+                            tolerance[t * rows + r] = 1e-5 * magnitude + 1e-6;
+                        }
+                    }
+                    out.add(new Case(w, n, x, expected, tolerance));
                 }
             }
         }
+        return out;
     }
 
-    private static void check(Kernels k, Random rnd, TensorView w) {
-        int rows = w.rows();
-        int cols = w.columns();
-        float[] dense = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            ScaledDequantizer.dequantizeRow(w, r, dense, r * cols);
-        }
-        for (int n : TOKENS) {
-            float[] x = RandomTensors.floats(rnd, n * cols);
-            float[] expected = new float[n * rows];
-            float[] actual = new float[n * rows];
-            REF.matmul(w, x, expected, n);
-            k.matmul(w, x, actual, n);
-            for (int t = 0; t < n; t++) {
-                for (int r = 0; r < rows; r++) {
-                    double magnitude = 0;
-                    for (int c = 0; c < cols; c++) {
-                        magnitude += Math.abs(dense[r * cols + c] * x[t * cols + c]);
-                    }
-                    double tolerance = 1e-5 * magnitude + 1e-6;
-                    float a = actual[t * rows + r];
-                    float e = expected[t * rows + r];
-                    if (!(Math.abs(a - e) <= tolerance)) {
-                        throw new AssertionError(w + " n=" + n + " token " + t + " row " + r + ": " + a
-                                + " vs reference " + e + " (tolerance " + tolerance + ")");
+    @ParameterizedTest(name = "{0} threads={1}")
+    @MethodSource("configurations")
+    void matmulMatchesReferenceForEveryFormatAndGranularity(VectorSpecies<Float> species, int threads) {
+        try (VectorKernels k = new VectorKernels(threads, species)) {
+            for (Case c : CASES) {
+                float[] actual = new float[c.expected().length];
+                k.matmul(c.w(), c.x(), actual, c.n());
+                for (int i = 0; i < actual.length; i++) {
+                    if (!(Math.abs(actual[i] - c.expected()[i]) <= c.tolerance()[i])) {
+                        throw new AssertionError(c.w() + " n=" + c.n() + " token " + i / c.w().rows() + " row "
+                                + i % c.w().rows() + ": " + actual[i] + " vs reference " + c.expected()[i]
+                                + " (tolerance " + c.tolerance()[i] + ")");
                     }
                 }
             }
