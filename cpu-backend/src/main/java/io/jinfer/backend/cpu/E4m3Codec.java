@@ -13,9 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * FP8 E4M3 codes, one byte per value, scaled by a {@link io.jinfer.api.spi.WeightScales} grid. In
  * registers the bytes are widened to int lanes and their fields moved into binary32 place (exact,
- * and equal to the table for all 256 codes, see the tests); the scalar path reads the 256-entry
- * table. {@link E5m2Codec} is the same walk with the other decoder: one class per format keeps
- * each loop's vector code monomorphic, so it is inlined and compiled to SIMD.
+ * and equal to the table for all 256 codes, see the tests): a vector of normal codes needs only that
+ * and a re-bias, one holding a zero, subnormal or NaN code takes blends as well. The scalar path
+ * reads the 256-entry table. {@link E5m2Codec} is the same walk with the other decoder: one class
+ * per format keeps each loop's vector code monomorphic, so it is inlined and compiled to SIMD.
  */
 final class E4m3Codec extends ScaledCodec {
     /** E4M3 exponent bias 7 to binary32's 127, in the exponent field. */
@@ -86,14 +87,22 @@ final class E4m3Codec extends ScaledCodec {
         return e4m3(codes);
     }
 
-    /** E4M3 from sign-extended code lanes: normal, subnormal ({@code m * 2^-9}) and NaN (S.1111.111). */
+    /**
+     * E4M3 from sign-extended code lanes. Normal codes only need their fields moved and the
+     * exponent re-biased; a vector holding any zero, subnormal or NaN code takes the full path.
+     */
     private FloatVector e4m3(IntVector codes) {
         IntVector magnitude = codes.and(0x7F);
-        FloatVector normal = magnitude.lanewise(VectorOperators.LSHL, 20).add(E4M3_REBIAS).reinterpretAsFloats();
-        FloatVector small = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-9f);
-        FloatVector v = normal.blend(small, magnitude.lt(8).cast(ln.floats()));
         // the widened code is negative exactly when the sign bit was set
-        v = v.reinterpretAsInts().or(codes.and(0x80000000)).reinterpretAsFloats();
+        IntVector sign = codes.and(0x80000000);
+        IntVector normalBits = magnitude.lanewise(VectorOperators.LSHL, 20).add(E4M3_REBIAS).or(sign);
+        // magnitudes 0x08..0x7E are the normal numbers: one unsigned comparison finds the others
+        if (!magnitude.sub(0x08).compare(VectorOperators.UGT, 0x7E - 0x08).anyTrue()) {
+            return normalBits.reinterpretAsFloats();
+        }
+        FloatVector small = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-9f);
+        small = small.reinterpretAsInts().or(sign).reinterpretAsFloats();
+        FloatVector v = normalBits.reinterpretAsFloats().blend(small, magnitude.lt(0x08).cast(ln.floats()));
         return v.blend(Float.NaN, magnitude.eq(0x7F).cast(ln.floats()));
     }
 

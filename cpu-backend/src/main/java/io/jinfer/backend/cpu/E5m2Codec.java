@@ -11,9 +11,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * FP8 E5M2 codes, one byte per value, scaled by a {@link io.jinfer.api.spi.WeightScales} grid. An
- * E5M2 code is the upper byte of a binary16, so in registers it is widened and converted like an
- * F16 value; the scalar path reads the 256-entry table. Same walk as {@link E4m3Codec}.
+ * FP8 E5M2 codes, one byte per value, scaled by a {@link io.jinfer.api.spi.WeightScales} grid. In
+ * registers, a vector of normal codes only has its fields moved and its exponent re-biased; a vector
+ * holding any zero, subnormal, infinity or NaN is converted like F16 values (an E5M2 code is the
+ * upper byte of a binary16). The scalar path reads the 256-entry table. Same walk as
+ * {@link E4m3Codec}.
  */
 final class E5m2Codec extends ScaledCodec {
     /** The 256 values of E5M2, indexed by code. */
@@ -78,6 +80,13 @@ final class E5m2Codec extends ScaledCodec {
     private FloatVector values(MemorySegment w, long at) {
         IntVector codes = (IntVector) ByteVector.fromMemorySegment(ln.bytes(), w, at, ByteOrder.LITTLE_ENDIAN)
                 .convertShape(VectorOperators.B2I, ln.ints(), 0);
+        IntVector magnitude = codes.and(0x7F);
+        // magnitudes 0x04..0x7B are the normal numbers: fields moved, exponent re-biased (15 to 127)
+        if (!magnitude.sub(0x04).compare(VectorOperators.UGT, 0x7B - 0x04).anyTrue()) {
+            return magnitude.lanewise(VectorOperators.LSHL, 21).add((127 - 15) << 23).or(codes.and(0x80000000))
+                    .reinterpretAsFloats();
+        }
+        // zero, subnormal, infinity or NaN somewhere: the full binary16 conversion
         return math.halvesToFloats(codes.lanewise(VectorOperators.LSHL, 8));
     }
 
