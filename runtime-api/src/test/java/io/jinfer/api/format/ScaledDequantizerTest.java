@@ -80,6 +80,28 @@ class ScaledDequantizerTest {
     }
 
     @Test
+    void referenceDequantizerDecodesBareCodes() {
+        byte[] all = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            all[i] = (byte) i;
+        }
+        MemorySegment src = MemorySegment.ofArray(all);
+        float[] out = new float[512];
+        for (QuantFormat f : new QuantFormat[] {QuantFormat.F8_E4M3, QuantFormat.F8_E5M2, QuantFormat.E8M0}) {
+            ReferenceDequantizer.dequantize(f, src, 0, 256, out, 0);
+            for (int c = 0; c < 256; c++) {
+                float expected = f == QuantFormat.E8M0 ? E8m0.toFloat(c) : ScaledDequantizer.codeValue(f, c);
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[c]), f + " code " + c);
+            }
+        }
+        ReferenceDequantizer.dequantize(QuantFormat.E2M1, src, 0, 512, out, 0);
+        for (int b = 0; b < 256; b++) {
+            assertEquals(E2m1.toFloat(b & 0xF), out[2 * b], "low nibble of " + b);
+            assertEquals(E2m1.toFloat(b >>> 4), out[2 * b + 1], "high nibble of " + b);
+        }
+    }
+
+    @Test
     void badInputsNameTheTensor() {
         TensorView noScales = new TensorView("blk.0.ffn_up.weight", QuantFormat.F8_E4M3, new long[] {4, 2},
                 MemorySegment.ofArray(new byte[8]));
