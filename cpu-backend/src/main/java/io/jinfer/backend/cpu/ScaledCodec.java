@@ -107,27 +107,39 @@ abstract class ScaledCodec extends RowCodec {
      * @param dst receives {@code scale * globalScale} of each, from index 0
      */
     final void factors(long first, int count, float[] dst) {
+        factors(first, count, dst, 0);
+    }
+
+    /**
+     * As {@link #factors(long, int, float[])}, into {@code dst} from index {@code at}.
+     *
+     * @param first index of the first cell
+     * @param count how many
+     * @param dst receives the factors
+     * @param at index of the first in {@code dst}
+     */
+    final void factors(long first, int count, float[] dst, int at) {
         MemorySegment d = scaleData;
         float g = globalScale;
         switch (scaleFormat) {
             case F32 -> {
                 for (int i = 0; i < count; i++) {
-                    dst[i] = d.getAtIndex(LittleEndian.FLOAT, first + i) * g;
+                    dst[at + i] = d.getAtIndex(LittleEndian.FLOAT, first + i) * g;
                 }
             }
             case F8_E4M3 -> {
                 for (int i = 0; i < count; i++) {
-                    dst[i] = E4M3_SCALES[d.get(ValueLayout.JAVA_BYTE, first + i) & 0xFF] * g;
+                    dst[at + i] = E4M3_SCALES[d.get(ValueLayout.JAVA_BYTE, first + i) & 0xFF] * g;
                 }
             }
             case E8M0 -> {
                 for (int i = 0; i < count; i++) {
-                    dst[i] = E8M0_SCALES[d.get(ValueLayout.JAVA_BYTE, first + i) & 0xFF] * g;
+                    dst[at + i] = E8M0_SCALES[d.get(ValueLayout.JAVA_BYTE, first + i) & 0xFF] * g;
                 }
             }
             default -> {
                 for (int i = 0; i < count; i++) {
-                    dst[i] = factor(first + i);
+                    dst[at + i] = factor(first + i);
                 }
             }
         }
