@@ -140,6 +140,24 @@ class ScaledMatmulTest {
         }
     }
 
+    static List<VectorSpecies<Float>> species() {
+        return KernelSetup.species();
+    }
+
+    @ParameterizedTest
+    @MethodSource("species")
+    void resultsDoNotDependOnTheThreadCount(VectorSpecies<Float> species) {
+        try (VectorKernels one = new VectorKernels(1, species); VectorKernels three = new VectorKernels(3, species)) {
+            for (Case c : CASES) {
+                float[] a = new float[c.expected().length];
+                float[] b = new float[c.expected().length];
+                one.matmul(c.w(), c.x(), a, c.n());
+                three.matmul(c.w(), c.x(), b, c.n());
+                assertArrayEquals(a, b, c.w() + " n=" + c.n());
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} threads={1}")
     @MethodSource("configurations")
     void dequantizeRowIsBitExact(VectorSpecies<Float> species, int threads) {
