@@ -25,8 +25,9 @@ import java.lang.foreign.ValueLayout;
  * codecs and stop inlining them. Expanded values are {@code code * (scale * globalScale)}, rounded as
  * {@link ScaledDequantizer} rounds them, so expanded rows (prefill, {@code dequantizeRow}) are
  * bit-identical to the reference. The one-token product sums {@code code * x} per cell in vector
- * lanes and multiplies each cell's sum by its factor once; the order is fixed, so results do not
- * depend on threads or on what the JIT has compiled.
+ * lanes and multiplies each cell's sum by its factor once, two rows per pass where it can (sharing
+ * the activation loads); each row's order of operations is fixed, so results do not depend on
+ * threads or on what the JIT has compiled.
  */
 abstract class ScaledCodec extends RowCodec {
     /** E4M3 and E8M0 scale bytes decoded, indexed by byte. */
