@@ -80,15 +80,18 @@ public enum QuantFormat {
      * FP8 E4M3FN as {@code cuda_fp8.h} defines it (bias 7, no infinities, S.1111.111 is NaN, largest
      * finite 448), one byte per value; not a GGUF type. Scaled through {@link io.jinfer.api.spi.WeightScales}.
      */
-    F8_E4M3(-1, 1, 1, false),
+    F8_E4M3(-1, 1, 1, true),
     /** FP8 E5M2 (bias 15, IEEE-like infinities and NaNs, largest finite 57344); not a GGUF type. */
-    F8_E5M2(-1, 1, 1, false),
+    F8_E5M2(-1, 1, 1, true),
     /**
      * Bare FP4 E2M1 codes, two per byte (element 2i in the low nibble), as safetensors checkpoints store
      * NVFP4 and MXFP4 weights; the block scales travel separately in {@link io.jinfer.api.spi.WeightScales}.
      */
-    E2M1(-1, 2, 1, false),
-    /** Unsigned power-of-two scale byte of the OCP microscaling formats: 2^(e-127), 0xFF is NaN. */
+    E2M1(-1, 2, 1, true),
+    /**
+     * Unsigned power-of-two scale byte of the OCP microscaling formats: 2^(e-127), 0xFF is NaN. Only a
+     * scale format ({@link io.jinfer.api.spi.WeightScales}), never the format of a weight.
+     */
     E8M0(-1, 1, 1, false);
 
     /** {@link #ggmlType()} of formats that GGUF cannot hold. */
