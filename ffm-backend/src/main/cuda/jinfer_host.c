@@ -33,8 +33,8 @@ EXPORT float jinfer_host_dot_block(int format, const uint8_t *block, const float
     }
 }
 
-EXPORT float jinfer_host_dot_fp8_run(const uint8_t *codes, const float *x, int n, int format, float scale) {
-    return ji_dot_fp8_run(codes, x, n, format, scale);
+EXPORT float jinfer_host_dot_fp8_run(const uint8_t *codes, const float *x, int n, int format, float factor) {
+    return ji_dot_fp8_run(codes, x, n, format, factor);
 }
 
 EXPORT float jinfer_host_dot_nvfp4_checkpoint(const uint8_t *packed, uint8_t scale, float global, const float *x) {

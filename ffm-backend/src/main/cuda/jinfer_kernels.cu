@@ -104,14 +104,16 @@ extern "C" __global__ void ji_gemv_fp8(const uint8_t *w, const float *scales, in
         int n = min(run, cols - start);
         int block = start / colBlock;
         int end = min(n, (block + 1) * colBlock - start);
-        acc = __fadd_rn(acc, ji_dot_fp8_run(wr + start, xt + start, end, format, srow[block]));
+        acc = __fadd_rn(acc, ji_dot_fp8_run(wr + start, xt + start, end, format,
+                                            __fmul_rn(srow[block], globalScale)));
         if (end < n) {
-            acc = __fadd_rn(acc, ji_dot_fp8_run(wr + start + end, xt + start + end, n - end, format, srow[block + 1]));
+            acc = __fadd_rn(acc, ji_dot_fp8_run(wr + start + end, xt + start + end, n - end, format,
+                                                __fmul_rn(srow[block + 1], globalScale)));
         }
     }
     acc = ji_warp_sum(acc);
     if (lane == 0) {
-        y[(size_t)blockIdx.y * rows + row] = __fmul_rn(acc, globalScale);
+        y[(size_t)blockIdx.y * rows + row] = acc;
     }
 }
 

@@ -232,31 +232,33 @@ JI_HD float ji_dot_nvfp4(const uint8_t *b, const float *x) {
 }
 
 /*
- * A run of FP8 codes that share one scale (a per-tensor, per-channel or 2-D block scale):
- * sum(decode(code_i) * x_i) in index order, then one multiplication by the scale.
- * format 0 is E4M3, 1 is E5M2.
+ * A run of FP8 codes that share one scale cell (per tensor, per channel or a 2-D block): each weight
+ * is decode(code) * factor, where factor = cellScale * globalScale is formed once by the caller, then
+ * multiplied by x and added in index order -- exactly jinfer's ScaledDequantizer followed by an
+ * in-order dot product. format 0 is E4M3, 1 is E5M2.
  */
-JI_HD float ji_dot_fp8_run(const uint8_t *codes, const float *x, int n, int format, float scale) {
+JI_HD float ji_dot_fp8_run(const uint8_t *codes, const float *x, int n, int format, float factor) {
     float acc = 0.0f;
     for (int i = 0; i < n; i++) {
         float w = format == 0 ? ji_e4m3_to_float(codes[i]) : ji_e5m2_to_float(codes[i]);
-        acc = JI_ADD(acc, JI_MUL(w, x[i]));
+        acc = JI_ADD(acc, JI_MUL(JI_MUL(w, factor), x[i]));
     }
-    return JI_MUL(acc, scale);
+    return acc;
 }
 
 /*
  * One checkpoint NVFP4 block of 16 values (8 bytes of E2M1 pairs, element 2i in the low nibble) with
- * its E4M3 block scale and the tensor's FP32 global scale: sum(e2m1_i * x_i) in order, then
- * multiplied by (blockScale * globalScale).
+ * its E4M3 block scale and the tensor's FP32 global scale: each weight is e2m1 * (blockScale *
+ * globalScale), multiplied by x and added in index order, as the Java reference does.
  */
 JI_HD float ji_dot_nvfp4_checkpoint(const uint8_t *packed, uint8_t blockScale, float globalScale, const float *x) {
+    float factor = JI_MUL(ji_e4m3_to_float(blockScale), globalScale);
     float acc = 0.0f;
     for (int i = 0; i < 8; i++) {
-        acc = JI_ADD(acc, JI_MUL(ji_e2m1_to_float(packed[i] & 0xF), x[2 * i]));
-        acc = JI_ADD(acc, JI_MUL(ji_e2m1_to_float(packed[i] >> 4), x[2 * i + 1]));
+        acc = JI_ADD(acc, JI_MUL(JI_MUL(ji_e2m1_to_float(packed[i] & 0xF), factor), x[2 * i]));
+        acc = JI_ADD(acc, JI_MUL(JI_MUL(ji_e2m1_to_float(packed[i] >> 4), factor), x[2 * i + 1]));
     }
-    return JI_MUL(acc, JI_MUL(ji_e4m3_to_float(blockScale), globalScale));
+    return acc;
 }
 
 #endif /* JINFER_NUMERICS_CUH */

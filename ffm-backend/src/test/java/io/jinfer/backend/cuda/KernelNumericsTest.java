@@ -3,8 +3,14 @@ package io.jinfer.backend.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jinfer.api.QuantFormat;
+import io.jinfer.api.format.E2m1;
+import io.jinfer.api.format.E8m0;
+import io.jinfer.api.format.Fp8;
 import io.jinfer.api.format.MiniFloats;
 import io.jinfer.api.format.ReferenceDequantizer;
+import io.jinfer.api.format.ScaledDequantizer;
+import io.jinfer.api.spi.TensorView;
+import io.jinfer.api.spi.WeightScales;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -46,9 +52,7 @@ class KernelNumericsTest {
     @Test
     void everyE4m3CodeMatchesTheReference() {
         for (int c = 0; c < 256; c++) {
-            float magnitude = (c & 0x7F) == 0x7F ? Float.NaN : MiniFloats.ue4m3(c & 0x7F);
-            float expected = (c & 0x80) != 0 ? -magnitude : magnitude;
-            assertSameBits(expected, host.e4m3(c), "E4M3 0x" + Integer.toHexString(c));
+            assertSameBits(Fp8.e4m3ToFloat(c), host.e4m3(c), "E4M3 0x" + Integer.toHexString(c));
         }
         assertEquals(448f, host.e4m3(0x7E));
         assertEquals(0x1p-9f, host.e4m3(0x01));
@@ -57,7 +61,8 @@ class KernelNumericsTest {
     @Test
     void everyE5m2CodeIsTheTopByteOfAHalf() {
         for (int c = 0; c < 256; c++) {
-            assertSameBits(Float.float16ToFloat((short) (c << 8)), host.e5m2(c), "E5M2 0x" + Integer.toHexString(c));
+            assertSameBits(Fp8.e5m2ToFloat(c), host.e5m2(c), "E5M2 0x" + Integer.toHexString(c));
+            assertSameBits(Float.float16ToFloat((short) (c << 8)), host.e5m2(c), "E5M2 as a half's top byte");
         }
         assertEquals(57344f, host.e5m2(0x7B));
     }
@@ -65,13 +70,11 @@ class KernelNumericsTest {
     @Test
     void everyE2m1AndScaleCodeMatchesTheReference() {
         for (int c = 0; c < 16; c++) {
-            float expected = MiniFloats.e2m1(c);
-            assertEquals(expected, host.e2m1(c), 0f, "E2M1 " + c);
+            assertSameBits(E2m1.toFloat(c), host.e2m1(c), "E2M1 " + c);
             assertEquals(MiniFloats.e2m1Doubled(c), host.e2m1(c) * 2, 0f, "doubled E2M1 " + c);
         }
         for (int c = 0; c < 256; c++) {
-            float expected = c == 0xFF ? Float.NaN : Math.scalb(1f, c - 127);
-            assertSameBits(expected, host.e8m0(c), "E8M0 " + c);
+            assertSameBits(E8m0.toFloat(c), host.e8m0(c), "E8M0 " + c);
             assertSameBits(MiniFloats.ue4m3(c), host.ue4m3(c), "UE4M3 " + c);
         }
     }
@@ -110,46 +113,54 @@ class KernelNumericsTest {
     }
 
     @Test
-    void scaledFp8RunsAndCheckpointNvfp4BlocksDotInIndexOrder() {
+    void scaledFp8RunsAndCheckpointNvfp4BlocksDotLikeTheScaledReference() {
         Random rnd = new Random(11);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment codes = arena.allocate(128);
             MemorySegment x = arena.allocate(4 * 128);
             for (int round = 0; round < 500; round++) {
                 int n = 1 + rnd.nextInt(128);
-                int format = rnd.nextInt(2);
-                float scale = (float) Math.abs(rnd.nextGaussian()) / 448f;
-                float acc = 0f;
+                QuantFormat format = rnd.nextBoolean() ? QuantFormat.F8_E4M3 : QuantFormat.F8_E5M2;
+                MemorySegment codes = arena.allocate(n);
                 for (int i = 0; i < n; i++) {
                     int c = rnd.nextInt(256);
-                    if ((format == 0 && (c & 0x7F) == 0x7F) || (format == 1 && (c & 0x7C) == 0x7C)) {
-                        c &= 0xF0; // keep NaN and infinity codes out of the sums
-                    }
-                    codes.set(ValueLayout.JAVA_BYTE, i, (byte) c);
-                    float xi = (float) rnd.nextGaussian();
-                    x.setAtIndex(ValueLayout.JAVA_FLOAT, i, xi);
-                    float w = format == 0 ? host.e4m3(c) : Float.float16ToFloat((short) (c << 8));
-                    acc += w * xi;
+                    boolean special = format == QuantFormat.F8_E4M3 ? (c & 0x7F) == 0x7F : (c & 0x7C) == 0x7C;
+                    codes.set(ValueLayout.JAVA_BYTE, i, (byte) (special ? c & 0xF0 : c));
+                    x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
                 }
-                assertSameBits(acc * scale, host.dotFp8Run(codes, x, n, format, scale), "FP8 run");
+                MemorySegment scale = arena.allocateFrom(ValueLayout.JAVA_FLOAT, (float) Math.abs(rnd.nextGaussian()) / 448f);
+                WeightScales scales = new WeightScales(QuantFormat.F32, scale, 1, n, (float) rnd.nextGaussian());
+                TensorView t = new TensorView("w", format, new long[] {n, 1}, codes, scales);
+                float factor = ScaledDequantizer.blockFactor(scales, 0);
+                assertSameBits(referenceDot(t, x, n), host.dotFp8Run(codes, x, n,
+                        format == QuantFormat.F8_E4M3 ? 0 : 1, factor), format + " run of " + n);
 
+                MemorySegment packed = arena.allocate(8);
+                for (int i = 0; i < 8; i++) {
+                    packed.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+                }
+                for (int i = 0; i < 16; i++) {
+                    x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
+                }
                 int blockScale = rnd.nextInt(0x7E);
                 float global = (float) Math.abs(rnd.nextGaussian()) / 2688f;
-                float sum = 0f;
-                for (int i = 0; i < 8; i++) {
-                    int b = rnd.nextInt(256);
-                    codes.set(ValueLayout.JAVA_BYTE, i, (byte) b);
-                    float x0 = (float) rnd.nextGaussian();
-                    float x1 = (float) rnd.nextGaussian();
-                    x.setAtIndex(ValueLayout.JAVA_FLOAT, 2 * i, x0);
-                    x.setAtIndex(ValueLayout.JAVA_FLOAT, 2 * i + 1, x1);
-                    sum += MiniFloats.e2m1(b & 0xF) * x0;
-                    sum += MiniFloats.e2m1(b >>> 4) * x1;
-                }
-                float expected = sum * (MiniFloats.ue4m3(blockScale) * global);
-                assertSameBits(expected, host.dotNvfp4Checkpoint(codes, blockScale, global, x), "NVFP4 checkpoint");
+                WeightScales nv = new WeightScales(QuantFormat.F8_E4M3, arena.allocateFrom(ValueLayout.JAVA_BYTE,
+                        (byte) blockScale), 1, 16, global);
+                TensorView block = new TensorView("w", QuantFormat.E2M1, new long[] {16, 1}, packed, nv);
+                assertSameBits(referenceDot(block, x, 16), host.dotNvfp4Checkpoint(packed, blockScale, global, x),
+                        "NVFP4 checkpoint block");
             }
         }
+    }
+
+    /** The Java reference: ScaledDequantizer's row, then multiply and add in index order. */
+    private static float referenceDot(TensorView t, MemorySegment x, int n) {
+        float[] w = new float[n];
+        ScaledDequantizer.dequantizeRow(t, 0, w, 0);
+        float acc = 0f;
+        for (int i = 0; i < n; i++) {
+            acc += w[i] * x.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+        }
+        return acc;
     }
 
     private static void randomBlock(QuantFormat format, MemorySegment block, Random rnd) {
