@@ -23,6 +23,7 @@ final class LoadedModel implements Model {
     private final Tokenizer tokenizer;
     private final LocalEngine engine;
     private final List<InferenceSession> sessions = new ArrayList<>();
+    private final Map<QuantFormat, KvPagePool> kvPools = new java.util.EnumMap<>(QuantFormat.class);
     private boolean closed;
 
     private LoadedModel(GgufFile file, ModelConfig config, ModelWeights weights, Tokenizer tokenizer,
@@ -64,6 +65,12 @@ final class LoadedModel implements Model {
 
     LocalEngine engine() {
         return engine;
+    }
+
+    /** @return the pool of KV pages of this model in {@code format}, made on first use */
+    synchronized KvPagePool kvPool(QuantFormat format) {
+        ensureOpen();
+        return kvPools.computeIfAbsent(format, f -> new KvPagePool(config, f, engine.budget()));
     }
 
     @Override
@@ -113,7 +120,7 @@ final class LoadedModel implements Model {
     @Override
     public GenerationScheduler newScheduler(SchedulerOptions options) {
         ensureOpen();
-        return new SessionPoolScheduler(this, options);
+        return new BatchingScheduler(this, options);
     }
 
     synchronized void forget(InferenceSession s) {
@@ -141,6 +148,9 @@ final class LoadedModel implements Model {
         try {
             for (InferenceSession s : open) {
                 s.closeQuietly();
+            }
+            synchronized (this) {
+                kvPools.values().forEach(KvPagePool::close);
             }
             file.close();
         } finally {
