@@ -43,7 +43,7 @@ class BatchingSchedulerTest {
     private static Runtime runtime(String kernels) {
         Runtime.Builder b = Runtime.builder().threads(2);
         return switch (kernels) {
-            case "reference" -> b.referenceKernels(true).build();
+            case "reference", "reference-f16" -> b.referenceKernels(true).build();
             case "vector" -> b.nativeKernels(false).build();
             default -> b.build();
         };
@@ -96,23 +96,25 @@ class BatchingSchedulerTest {
     }
 
     @ParameterizedTest(name = "{0} kernels")
-    @ValueSource(strings = {"reference", "vector", "default"})
+    @ValueSource(strings = {"reference", "reference-f16", "vector", "default"})
     void batchedStreamsMatchRunningThemAlone(String kernels) throws Exception {
+        QuantFormat kv = kernels.endsWith("f16") ? QuantFormat.F16 : QuantFormat.F32;
         int[] prompts = {3, 17, 40, 5, 70, 1, 33};
         int[] maxTokens = {20, 7, 15, 30, 10, 25, 12};
         try (Runtime rt = runtime(kernels); Model m = model(rt)) {
-            if (!kernels.equals("reference")) {
+            if (!kernels.startsWith("reference")) {
                 Assumptions.assumeTrue(rowsIndependentOfBatch(m), kernels + " kernels on this branch give a row"
                         + " different bits at different batch sizes, so batched output cannot match alone");
             }
             List<GenerationResult> alone = new ArrayList<>();
             for (int i = 0; i < prompts.length; i++) {
-                try (Session s = m.newSession(SessionOptions.defaults().withContextLength(256))) {
+                try (Session s = m.newSession(SessionOptions.defaults().withContextLength(256).withKvCacheFormat(kv))) {
                     alone.add(s.generate(request(i, prompts[i], maxTokens[i]), TokenListener.NONE));
                 }
             }
             // 4 slots for 7 requests: some join mid-way; chunks of 16 split the long prompts across steps
-            try (GenerationScheduler sch = m.newScheduler(options(4, 16, 16))) {
+            SchedulerOptions opts = options(4, 16, 16);
+            try (GenerationScheduler sch = m.newScheduler(opts.withSession(opts.session().withKvCacheFormat(kv)))) {
                 List<ScheduledGeneration> gens = new ArrayList<>();
                 for (int i = 0; i < prompts.length; i++) {
                     gens.add(sch.submit(request(i, prompts[i], maxTokens[i]), TokenListener.NONE));
