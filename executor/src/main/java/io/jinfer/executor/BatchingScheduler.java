@@ -236,8 +236,8 @@ final class BatchingScheduler implements GenerationScheduler {
         }
         batch.clear();
         List<Sequence> members = new ArrayList<>(running.size());
-        // decode rows first: one token each
-        for (Sequence s : running) {
+        // decode rows first: one token each (over a copy: a sequence whose pages cannot grow leaves)
+        for (Sequence s : List.copyOf(running)) {
             if (s.prefilled == s.prompt.length && reserve(s, 1)) {
                 batch.add(s.cache, s.position, s.history, s.position, 1);
                 members.add(s);
@@ -245,11 +245,11 @@ final class BatchingScheduler implements GenerationScheduler {
         }
         // then prompt chunks, oldest first, up to the chunk size
         int room = prefillChunk;
-        for (Sequence s : running) {
+        for (Sequence s : List.copyOf(running)) {
             if (room == 0) {
                 break;
             }
-            if (s.prefilled < s.prompt.length) {
+            if (s.prefilled < s.prompt.length && !s.future.isDone()) {
                 int n = Math.min(room, s.prompt.length - s.prefilled);
                 if (reserve(s, n)) {
                     batch.add(s.cache, s.position, s.history, s.position, n);
@@ -424,6 +424,7 @@ final class BatchingScheduler implements GenerationScheduler {
                 Thread.currentThread().interrupt();
             }
         }
+        model.forget(this);
     }
 
     /** One request, from the queue to its result. Its mutable state belongs to the scheduler thread. */

@@ -23,6 +23,7 @@ final class LoadedModel implements Model {
     private final Tokenizer tokenizer;
     private final LocalEngine engine;
     private final List<InferenceSession> sessions = new ArrayList<>();
+    private final List<BatchingScheduler> schedulers = new ArrayList<>();
     private final Map<QuantFormat, KvPagePool> kvPools = new java.util.EnumMap<>(QuantFormat.class);
     private boolean closed;
 
@@ -120,11 +121,19 @@ final class LoadedModel implements Model {
     @Override
     public GenerationScheduler newScheduler(SchedulerOptions options) {
         ensureOpen();
-        return new BatchingScheduler(this, options);
+        BatchingScheduler s = new BatchingScheduler(this, options);
+        synchronized (this) {
+            schedulers.add(s);
+        }
+        return s;
     }
 
     synchronized void forget(InferenceSession s) {
         sessions.remove(s);
+    }
+
+    synchronized void forget(BatchingScheduler s) {
+        schedulers.remove(s);
     }
 
     synchronized void ensureOpen() {
@@ -136,6 +145,7 @@ final class LoadedModel implements Model {
     @Override
     public void close() {
         List<InferenceSession> open;
+        List<BatchingScheduler> running;
         synchronized (this) {
             if (closed) {
                 throw new IllegalStateException("model " + name() + " is already closed");
@@ -143,7 +153,10 @@ final class LoadedModel implements Model {
             closed = true;
             open = List.copyOf(sessions);
             sessions.clear();
+            running = List.copyOf(schedulers);
         }
+        // before the compute lock: a scheduler's thread needs it to finish its step
+        running.forEach(BatchingScheduler::close);
         engine.computeLock().lock();
         try {
             for (InferenceSession s : open) {

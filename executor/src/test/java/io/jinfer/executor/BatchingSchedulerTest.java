@@ -161,31 +161,31 @@ class BatchingSchedulerTest {
         try (Runtime rt = runtime("default"); Model m = model(rt);
                 GenerationScheduler sch = m.newScheduler(options(2, 4, 8))) {
             assertEquals(0, sch.kvPagesInUse());
-            // queued: both slots are taken by streams that wait on a latch
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch started = new CountDownLatch(1);
-            TokenListener blocking = (t, s) -> {
-                started.countDown();
-                try {
-                    return release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    return false;
-                }
-            };
-            ScheduledGeneration b1 = sch.submit(request(1, 5, 3), blocking);
-            ScheduledGeneration b2 = sch.submit(request(2, 5, 3), blocking);
-            assertTrue(started.await(30, TimeUnit.SECONDS));
-            ScheduledGeneration queued = sch.submit(request(3, 5, 3), TokenListener.NONE);
-            assertEquals(1, sch.queuedRequests());
-            assertTrue(sch.kvPagesInUse() > 0);
-            queued.cancel();
-            GenerationResult q = await(queued);
-            assertEquals(FinishReason.CANCELLED, q.finishReason());
-            assertEquals(0, q.tokens().length);
-            release.countDown();
-            await(b1);
-            await(b2);
-            assertEquals(0, sch.kvPagesInUse());
+            // queued: the one slot of a second scheduler is taken by a stream that waits on a latch
+            try (GenerationScheduler one = m.newScheduler(options(1, 4, 8))) {
+                CountDownLatch release = new CountDownLatch(1);
+                CountDownLatch started = new CountDownLatch(1);
+                ScheduledGeneration blocker = one.submit(request(1, 5, 3), (t, s) -> {
+                    started.countDown();
+                    try {
+                        return release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        return false;
+                    }
+                });
+                assertTrue(started.await(30, TimeUnit.SECONDS));
+                ScheduledGeneration queued = one.submit(request(3, 5, 3), TokenListener.NONE);
+                assertEquals(1, one.queuedRequests());
+                assertTrue(one.kvPagesInUse() > 0);
+                queued.cancel();
+                GenerationResult q = await(queued);
+                assertEquals(FinishReason.CANCELLED, q.finishReason());
+                assertEquals(0, q.tokens().length);
+                assertEquals(0, one.queuedRequests());
+                release.countDown();
+                assertEquals(3, await(blocker).tokens().length);
+                assertEquals(0, one.kvPagesInUse());
+            }
 
             // prefilling: A cancels B a few steps into B's 150-token prompt
             AtomicReference<ScheduledGeneration> b = new AtomicReference<>();
@@ -209,14 +209,23 @@ class BatchingSchedulerTest {
             assertTrue(pagesSeen.get() >= 3, "pages in use while B prefilled: " + pagesSeen.get());
             assertEquals(0, sch.kvPagesInUse());
 
-            // decoding: cancelled from another thread after five tokens
+            // decoding: cancelled from another thread after five tokens (the stream waits for it at the sixth)
             CountDownLatch five = new CountDownLatch(5);
+            CountDownLatch cancelled = new CountDownLatch(1);
             ScheduledGeneration d = sch.submit(request(6, 4, 200), (t, s) -> {
                 five.countDown();
+                if (five.getCount() == 0) {
+                    try {
+                        cancelled.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        return false;
+                    }
+                }
                 return true;
             });
             assertTrue(five.await(30, TimeUnit.SECONDS));
             d.cancel();
+            cancelled.countDown();
             GenerationResult dr = await(d);
             assertEquals(FinishReason.CANCELLED, dr.finishReason());
             assertTrue(dr.tokens().length >= 5 && dr.tokens().length < 200, "tokens: " + dr.tokens().length);
@@ -314,7 +323,7 @@ class BatchingSchedulerTest {
     void aTenantAtItsQuotaWaitsWithoutHoldingBackOthers() throws Exception {
         long pageBytes = 2L * 2 * PAGE * 32 * 4;
         try (Runtime rt = runtime("default"); Model m = model(rt);
-                GenerationScheduler sch = m.newScheduler(options(3, 8, 8))) {
+                GenerationScheduler sch = m.newScheduler(options(4, 8, 8))) {
             // room for one request of up to 4 pages (64 positions) at a time
             sch.setTenantQuota("a", 4 * pageBytes);
             SubmitOptions a = new SubmitOptions(0, "a");
@@ -324,9 +333,23 @@ class BatchingSchedulerTest {
             assertTrue(e.getMessage().contains("tenant 'a'"), e.getMessage());
 
             List<String> events = Collections.synchronizedList(new ArrayList<>());
+            // a gate holds the scheduler while all three are queued, so they compete from the same step
+            CountDownLatch gate = new CountDownLatch(1);
+            CountDownLatch atGate = new CountDownLatch(1);
+            ScheduledGeneration g = sch.submit(request(9, 3, 1), new SubmitOptions(0, "g"), (t, s) -> {
+                atGate.countDown();
+                try {
+                    return gate.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException ex) {
+                    return false;
+                }
+            });
+            assertTrue(atGate.await(30, TimeUnit.SECONDS));
             ScheduledGeneration a1 = sch.submit(request(2, 20, 30), a, (t, s) -> events.add("a1"));
             ScheduledGeneration a2 = sch.submit(request(3, 20, 5), a, (t, s) -> events.add("a2"));
             ScheduledGeneration b1 = sch.submit(request(4, 20, 5), b, (t, s) -> events.add("b1"));
+            gate.countDown();
+            await(g);
             await(a1);
             await(a2);
             await(b1);
@@ -345,7 +368,7 @@ class BatchingSchedulerTest {
             TokenListener slow = (t, s) -> {
                 running.countDown();
                 try {
-                    Thread.sleep(2);
+                    Thread.sleep(5);
                 } catch (InterruptedException e) {
                     return false;
                 }
@@ -353,14 +376,14 @@ class BatchingSchedulerTest {
             };
             List<ScheduledGeneration> gens = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                gens.add(sch.submit(request(i, 5, 200), slow));
+                gens.add(sch.submit(request(i, 5, 250), slow));
             }
             assertTrue(running.await(30, TimeUnit.SECONDS));
             sch.close();
             for (ScheduledGeneration g : gens) {
                 GenerationResult r = await(g);
                 assertEquals(FinishReason.CANCELLED, r.finishReason());
-                assertTrue(r.tokens().length < 200);
+                assertTrue(r.tokens().length < 250);
             }
             assertEquals(0, sch.kvPagesInUse());
             assertEquals(0, sch.runningRequests());
@@ -369,6 +392,30 @@ class BatchingSchedulerTest {
             boolean alive = Thread.getAllStackTraces().keySet().stream()
                     .anyMatch(t -> t.getName().equals("jinfer-batch-scheduler") && t.isAlive());
             assertFalse(alive, "a scheduler thread outlived its scheduler");
+        }
+    }
+
+    @Test
+    void closingTheModelClosesItsSchedulers() throws Exception {
+        try (Runtime rt = runtime("default")) {
+            Model m = model(rt);
+            GenerationScheduler sch = m.newScheduler(options(1, 8, 8));
+            CountDownLatch first = new CountDownLatch(1);
+            ScheduledGeneration g = sch.submit(request(1, 5, 200), (t, s) -> {
+                first.countDown();
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return false;
+                }
+                return true;
+            });
+            ScheduledGeneration queued = sch.submit(request(2, 5, 5), TokenListener.NONE);
+            assertTrue(first.await(30, TimeUnit.SECONDS));
+            m.close();
+            assertTrue(g.isDone() && queued.isDone());
+            assertEquals(FinishReason.CANCELLED, await(queued).finishReason());
+            assertThrows(IllegalStateException.class, () -> sch.submit(request(3, 5, 5), TokenListener.NONE));
         }
     }
 }
