@@ -371,6 +371,7 @@ final class BatchingScheduler implements GenerationScheduler {
         }
         waiting.forEach(Sequence::finishCancelled);
         workspaceReservation.close();
+        pool.trim(); // what the scheduler's sequences held goes back to the budget
     }
 
     // ---------------------------------------------------------------- state

@@ -67,8 +67,13 @@ final class KvCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Releases the pages and frees whatever the pool holds unused, so that closing a session gives its
+     * memory back to the budget.
+     */
     @Override
     public void close() {
         release();
+        pool.trim();
     }
 }
