@@ -89,6 +89,10 @@ public final class BenchCommand implements Command {
                 throw new UsageException("-n: --compare measures decode, so it needs at least 1 token");
             }
             String node = args.string("--node");
+            int concurrency = args.intValue("--concurrency", 1, 1, 1024);
+            if (concurrency > 1 && decodeTokens < 2) {
+                throw new UsageException("-n: --concurrency measures decoding, so it needs at least 2 tokens");
+            }
             return new Settings(model, shape,
                     format == null ? null : QuantFormat.valueOf(format.toUpperCase(Locale.ROOT)),
                     Threads.parse(args),
@@ -102,7 +106,7 @@ public final class BenchCommand implements Command {
                     variants(args.string("--llama-variant")),
                     args.path("--compare-dir"),
                     node == null ? "node" : node,
-                    args.intValue("--concurrency", 1, 1, 1024));
+                    concurrency);
         }
 
         private static List<String> variants(String value) {

@@ -28,9 +28,6 @@ final class ConcurrentDecode {
 
     /** Aggregate decode tokens/s of each run (one warm-up run first). */
     static double[] measure(Model model, int streams, int promptTokens, int decodeTokens, int reps, long seed) {
-        if (decodeTokens < 2) {
-            throw new UsageException("--concurrency: -n must be at least 2 to measure decoding");
-        }
         SessionOptions session = SessionOptions.defaults().withContextLength(promptTokens + decodeTokens + 1);
         double[] runs = new double[reps];
         try (GenerationScheduler scheduler = model.newScheduler(new SchedulerOptions(streams, streams, session))) {
