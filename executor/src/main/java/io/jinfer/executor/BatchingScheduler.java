@@ -215,9 +215,14 @@ final class BatchingScheduler implements GenerationScheduler {
                 break; // the scheduler is full: wait rather than let smaller requests overtake forever
             }
             it.remove();
+            MemoryBudget.Reservation quota = null;
             try {
-                s.start(tenant.reserve(s.kvBytes, "a request of " + s.positions + " positions"));
-            } catch (RuntimeException e) {
+                quota = tenant.reserve(s.kvBytes, "a request of " + s.positions + " positions");
+                s.start(quota);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                if (quota != null) {
+                    quota.close();
+                }
                 s.future.completeExceptionally(e);
                 continue;
             }
