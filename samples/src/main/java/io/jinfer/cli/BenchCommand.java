@@ -252,7 +252,10 @@ public final class BenchCommand implements Command {
         double[] prefill = new double[s.reps()];
         double[] decode = new double[s.reps()];
         SessionOptions options = SessionOptions.defaults().withContextLength(s.promptTokens() + s.decodeTokens() + 1);
-        try (Session session = model.newSession(options)) {
+        double[] batched = s.concurrency() > 1 ? new double[s.reps()] : null;
+        try (Session session = model.newSession(options);
+                ConcurrentDecode concurrent = batched == null ? null
+                        : new ConcurrentDecode(model, s.concurrency(), s.promptTokens(), s.decodeTokens())) {
             for (int rep = -1; rep < s.reps(); rep++) {
                 // Every run starts from an empty context, so each one measures the same work.
                 session.reset();
@@ -265,12 +268,15 @@ public final class BenchCommand implements Command {
                     prefill[rep] = r.prefillTokensPerSecond();
                     decode[rep] = r.decodeTokensPerSecond();
                 }
+                if (concurrent != null) {
+                    // right after the single stream, so a ratio compares runs under the same machine load
+                    double speed = concurrent.run(s.seed() + rep + 1);
+                    if (rep >= 0) {
+                        batched[rep] = speed;
+                    }
+                }
             }
         }
-        double[] batched = s.concurrency() > 1
-                ? ConcurrentDecode.measure(model, s.concurrency(), s.promptTokens(), s.decodeTokens(), s.reps(),
-                        s.seed())
-                : null;
         return new Result(prefill, decode, batched, PeakRss.bytes());
     }
 
@@ -293,6 +299,19 @@ public final class BenchCommand implements Command {
         /** @return median aggregate decode tokens/s of the concurrent runs, NaN without them */
         double batched() {
             return m.result().batched() == null ? Double.NaN : Stats.median(m.result().batched());
+        }
+
+        /** @return the median over runs of batched / single decode speed, each pair measured back to back */
+        double pairedRatio() {
+            double[] b = m.result().batched();
+            if (b == null) {
+                return Double.NaN;
+            }
+            double[] ratios = new double[b.length];
+            for (int i = 0; i < b.length; i++) {
+                ratios[i] = b[i] / m.result().decode()[i];
+            }
+            return Stats.median(ratios);
         }
 
         /** @return decode tokens/s that would saturate the measured bandwidth, or NaN without a probe */
@@ -332,6 +351,8 @@ public final class BenchCommand implements Command {
                 Json.array(sb, m.result().batched());
                 sb.append(",\"batched_ratio\":");
                 Json.number(sb, batched() / decode());
+                sb.append(",\"batched_paired_ratio\":");
+                Json.number(sb, pairedRatio());
             }
             sb.append(",\"peak_rss_bytes\":").append(m.result().peakRssBytes());
             sb.append(",\"weight_bytes_per_token\":").append(m.weightBytesPerToken());
@@ -387,8 +408,8 @@ public final class BenchCommand implements Command {
                     runs(r.decode()));
             if (r.batched() != null) {
                 out.printf(l, "batched  %.2f tokens/s aggregate decode of %d streams (median of %d: %s), %.2fx the"
-                        + " single stream%n", batched(), s.concurrency(), s.reps(), runs(r.batched()),
-                        batched() / decode());
+                        + " single stream (median of the back-to-back pairs: %.2fx)%n", batched(), s.concurrency(),
+                        s.reps(), runs(r.batched()), batched() / decode(), pairedRatio());
             }
             out.printf(l, "peak RSS %s%n", r.peakRssBytes() < 0 ? "unknown" : Sizes.human(r.peakRssBytes()));
             out.printf(l, "weights  %s read per generated token%n", Sizes.human(m.weightBytesPerToken()));

@@ -23,22 +23,31 @@ import java.util.concurrent.atomic.AtomicLong;
  * them finished, the tokens produced by all of them in between divided by its length. Prefill, and the
  * ramps where fewer streams run, are left out, as in the single-stream decode figure.
  */
-final class ConcurrentDecode {
-    private ConcurrentDecode() {}
+final class ConcurrentDecode implements AutoCloseable {
+    private final Model model;
+    private final int streams;
+    private final int promptTokens;
+    private final int decodeTokens;
+    private final GenerationScheduler scheduler;
 
-    /** Aggregate decode tokens/s of each run (one warm-up run first). */
-    static double[] measure(Model model, int streams, int promptTokens, int decodeTokens, int reps, long seed) {
+    /** Opens a scheduler with {@code streams} slots and contexts for the prompt and the decoded tokens. */
+    ConcurrentDecode(Model model, int streams, int promptTokens, int decodeTokens) {
+        this.model = model;
+        this.streams = streams;
+        this.promptTokens = promptTokens;
+        this.decodeTokens = decodeTokens;
         SessionOptions session = SessionOptions.defaults().withContextLength(promptTokens + decodeTokens + 1);
-        double[] runs = new double[reps];
-        try (GenerationScheduler scheduler = model.newScheduler(new SchedulerOptions(streams, streams, session))) {
-            for (int rep = -1; rep < reps; rep++) {
-                double speed = once(model, scheduler, streams, promptTokens, decodeTokens, seed + rep + 1);
-                if (rep >= 0) {
-                    runs[rep] = speed;
-                }
-            }
-        }
-        return runs;
+        this.scheduler = model.newScheduler(new SchedulerOptions(streams, streams, session));
+    }
+
+    /** @return the aggregate decode tokens/s of one run with prompts drawn from {@code seed} */
+    double run(long seed) {
+        return once(model, scheduler, streams, promptTokens, decodeTokens, seed);
+    }
+
+    @Override
+    public void close() {
+        scheduler.close();
     }
 
     private static double once(Model model, GenerationScheduler scheduler, int streams, int promptTokens,

@@ -101,6 +101,8 @@ class BenchCommandTest {
         assertTrue(batched > 0 && Double.isFinite(batched), j.toString());
         assertEquals(batched / j.get("decode_tokens_per_s").doubleValue(), j.get("batched_ratio").doubleValue(),
                 1e-9);
+        double paired = j.get("batched_paired_ratio").doubleValue();
+        assertTrue(paired > 0 && Double.isFinite(paired), j.toString());
         JsonNode single = MAPPER.readTree(Cli.run("bench", "-p", "3", "-n", "4", "--reps", "1", "--threads", "1",
                 "--json", "--no-bandwidth").out());
         assertFalse(single.has("batched_decode_tokens_per_s"), "no concurrent run unless asked");
