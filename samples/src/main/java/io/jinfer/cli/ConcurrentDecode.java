@@ -11,6 +11,7 @@ import io.jinfer.api.SessionOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,7 +38,8 @@ final class ConcurrentDecode implements AutoCloseable {
         this.promptTokens = promptTokens;
         this.decodeTokens = decodeTokens;
         SessionOptions session = SessionOptions.defaults().withContextLength(promptTokens + decodeTokens + 1);
-        this.scheduler = model.newScheduler(new SchedulerOptions(streams, streams, session));
+        // one slot more than the streams, for the gate of each run
+        this.scheduler = model.newScheduler(new SchedulerOptions(streams + 1, streams, session));
     }
 
     /** @return the aggregate decode tokens/s of one run with prompts drawn from {@code seed} */
@@ -50,11 +52,38 @@ final class ConcurrentDecode implements AutoCloseable {
         scheduler.close();
     }
 
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(1, TimeUnit.HOURS)) {
+                throw new CommandException("the scheduler did not start the run within an hour");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandException("interrupted");
+        }
+    }
+
     private static double once(Model model, GenerationScheduler scheduler, int streams, int promptTokens,
             int decodeTokens, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         // each token's time, per stream: the window is found afterwards
         long[][] times = new long[streams][decodeTokens];
+        // A gate holds the scheduler thread in a listener until every stream is queued, so all of them
+        // are admitted at the same step, however slowly this thread submits them.
+        CountDownLatch submitted = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        GenerationRequest gateRequest = GenerationRequest.builder(new int[] {1}).sampling(SamplingParams.GREEDY)
+                .maxTokens(1).stopAtEndOfGeneration(false).build();
+        ScheduledGeneration gate = scheduler.submit(gateRequest, (token, text) -> {
+            holding.countDown();
+            try {
+                return submitted.await(1, TimeUnit.HOURS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+        await(holding);
         List<ScheduledGeneration> gens = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
             int[] prompt = new int[promptTokens];
@@ -70,6 +99,8 @@ final class ConcurrentDecode implements AutoCloseable {
                 return true;
             }));
         }
+        submitted.countDown();
+        gate.result().join();
         for (ScheduledGeneration g : gens) {
             try {
                 GenerationResult r = g.result().get(1, TimeUnit.HOURS);
