@@ -80,9 +80,6 @@ final class BatchingScheduler implements GenerationScheduler {
         this.pool = model.kvPool(options.session().kvCacheFormat());
         this.pageBytes = pool.pageBytes();
         MemoryBudget runtime = model.engine().budget();
-        long capacity = (long) options.parallel() * KvPagePool.pagesFor(contextLength) * pageBytes;
-        this.kvBudget = new MemoryBudget("scheduler KV cache",
-                Math.max(1, Math.min(capacity, runtime.limit() - runtime.used())), null);
         int rows = options.parallel() + prefillChunk;
         this.workspaceReservation = runtime.reserve(Transformer.Workspace.bytesFor(c, rows, true)
                 + 4L * Math.min(options.parallel(), LOGITS_GROUP) * c.vocabSize(),
@@ -94,6 +91,10 @@ final class BatchingScheduler implements GenerationScheduler {
             workspaceReservation.close();
             throw e;
         }
+        // what the runtime can still grant caps the KV capacity, so admission refuses what could never run
+        long capacity = (long) options.parallel() * KvPagePool.pagesFor(contextLength) * pageBytes;
+        this.kvBudget = new MemoryBudget("scheduler KV cache",
+                Math.max(1, Math.min(capacity, runtime.limit() - runtime.used())), null);
         this.batch = new Transformer.Batch(options.parallel(), rows);
         this.logitRows = new int[options.parallel()];
         this.logitSeqs = new Sequence[options.parallel()];
