@@ -1,7 +1,6 @@
 package io.jinfer.executor;
 
 import io.jinfer.api.ContextOverflowException;
-import io.jinfer.api.FinishReason;
 import io.jinfer.api.GenerationRequest;
 import io.jinfer.api.GenerationResult;
 import io.jinfer.api.Session;
@@ -10,7 +9,6 @@ import io.jinfer.api.TokenListener;
 import io.jinfer.api.Tokenizer;
 import io.jinfer.api.spi.Kernels;
 import io.jinfer.memory.MemoryBudget;
-import java.util.Arrays;
 
 /** A conversation: KV cache, position, token history and activation buffers, all made once. */
 final class InferenceSession implements Session {
@@ -38,14 +36,18 @@ final class InferenceSession implements Session {
         }
         this.capacity = ctx;
         int batch = Math.min(options.batchSize(), ctx);
-        long bytes = KvCache.bytesFor(c, ctx, options.kvCacheFormat()) + Transformer.Workspace.bytesFor(c, batch);
-        this.reservation = model.engine().budget().reserve(bytes,
+        this.reservation = model.engine().budget().reserve(Transformer.Workspace.bytesFor(c, batch),
+                "the activation buffers of a session");
+        KvCache kv = new KvCache(c, model.kvPool(options.kvCacheFormat()), ctx,
                 "a session of " + ctx + " positions (" + options.kvCacheFormat() + " KV cache)");
         try {
-            this.cache = new KvCache(c, ctx, options.kvCacheFormat());
+            // the whole context up front, so a session that cannot hold it fails now, not mid-generation
+            kv.ensureCapacity(ctx);
+            this.cache = kv;
             this.ws = new Transformer.Workspace(c, batch);
             this.history = new int[ctx];
         } catch (RuntimeException | OutOfMemoryError e) {
+            kv.close();
             reservation.close();
             throw e;
         }
@@ -135,42 +137,16 @@ final class InferenceSession implements Session {
         }
         long t1 = System.nanoTime();
 
-        Sampler sampler = new Sampler(request.sampling(), c.vocabSize());
-        StopStringMatcher stops = new StopStringMatcher(request.stopStrings());
-        Tokenizer.StreamDecoder decoder = tok.newStreamDecoder();
-        int[] generated = new int[request.maxTokens()];
-        int count = 0;
-        FinishReason reason = FinishReason.MAX_TOKENS;
+        TokenStream stream = new TokenStream(request, tok, c.vocabSize());
         int[] one = new int[1];
-        while (count < request.maxTokens()) {
-            int token = sampler.sample(ws.logits, history, position);
-            generated[count++] = token;
-            boolean eog = request.stopAtEndOfGeneration() && tok.isEndOfGeneration(token);
-            String text = eog ? "" : stops.accept(decoder.accept(token));
-            if (stops.stopped()) {
-                reason = FinishReason.STOP_STRING;
-            } else if (eog) {
-                reason = FinishReason.END_OF_GENERATION;
+        while (!stream.finished()) {
+            one[0] = stream.next(ws.logits, history, position, listener);
+            if (!stream.finished()) {
+                feed(one, false, null);
             }
-            boolean last = stops.stopped() || eog || count == request.maxTokens();
-            if (last && !stops.stopped()) {
-                // the final token carries whatever was held back: an unfinished character or stop-string prefix
-                text += stops.accept(decoder.flush()) + stops.flush();
-            }
-            boolean go = listener.onToken(token, text);
-            if (last) {
-                break;
-            }
-            if (!go) {
-                reason = FinishReason.CANCELLED;
-                break;
-            }
-            one[0] = token;
-            feed(one, false, null);
         }
         long t2 = System.nanoTime();
-        return new GenerationResult(stops.finalText(), Arrays.copyOf(generated, count), reason, prompt.length,
-                t1 - t0, t2 - t1);
+        return stream.result(prompt.length, t1 - t0, t2 - t1);
     }
 
     @Override

@@ -25,6 +25,8 @@ final class LoadedModel implements Model {
     private final Tokenizer tokenizer;
     private final LocalEngine engine;
     private final List<InferenceSession> sessions = new ArrayList<>();
+    private final List<BatchingScheduler> schedulers = new ArrayList<>();
+    private final Map<QuantFormat, KvPagePool> kvPools = new java.util.EnumMap<>(QuantFormat.class);
     private boolean closed;
 
     private LoadedModel(ModelSource source, ModelWeights weights, LocalEngine engine) {
@@ -60,6 +62,12 @@ final class LoadedModel implements Model {
 
     LocalEngine engine() {
         return engine;
+    }
+
+    /** @return the pool of KV pages of this model in {@code format}, made on first use */
+    synchronized KvPagePool kvPool(QuantFormat format) {
+        ensureOpen();
+        return kvPools.computeIfAbsent(format, f -> new KvPagePool(config, f, engine.budget()));
     }
 
     @Override
@@ -109,11 +117,19 @@ final class LoadedModel implements Model {
     @Override
     public GenerationScheduler newScheduler(SchedulerOptions options) {
         ensureOpen();
-        return new SessionPoolScheduler(this, options);
+        BatchingScheduler s = new BatchingScheduler(this, options);
+        synchronized (this) {
+            schedulers.add(s);
+        }
+        return s;
     }
 
     synchronized void forget(InferenceSession s) {
         sessions.remove(s);
+    }
+
+    synchronized void forget(BatchingScheduler s) {
+        schedulers.remove(s);
     }
 
     synchronized void ensureOpen() {
@@ -125,6 +141,7 @@ final class LoadedModel implements Model {
     @Override
     public void close() {
         List<InferenceSession> open;
+        List<BatchingScheduler> running;
         synchronized (this) {
             if (closed) {
                 throw new IllegalStateException("model " + name() + " is already closed");
@@ -132,11 +149,17 @@ final class LoadedModel implements Model {
             closed = true;
             open = List.copyOf(sessions);
             sessions.clear();
+            running = List.copyOf(schedulers);
         }
+        // before the compute lock: a scheduler's thread needs it to finish its step
+        running.forEach(BatchingScheduler::close);
         engine.computeLock().lock();
         try {
             for (InferenceSession s : open) {
                 s.closeQuietly();
+            }
+            synchronized (this) {
+                kvPools.values().forEach(KvPagePool::close);
             }
             source.close();
         } finally {

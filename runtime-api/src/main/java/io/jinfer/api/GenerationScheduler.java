@@ -53,6 +53,29 @@ public interface GenerationScheduler extends AutoCloseable {
     int runningRequests();
 
     /**
+     * Limits how much KV cache a tenant's running requests may hold together. A request larger than the
+     * quota is refused at submit; others wait while the tenant is at its quota, without holding back
+     * other tenants. Tenants without a quota share the scheduler's whole KV capacity.
+     *
+     * @param tenant the tenant, as named in {@link SubmitOptions#tenant()}
+     * @param kvBytes the most KV cache bytes its running requests may hold
+     * @throws IllegalStateException when the tenant holds KV cache now
+     * @throws UnsupportedOperationException when this scheduler has no quotas
+     */
+    default void setTenantQuota(String tenant, long kvBytes) {
+        throw new UnsupportedOperationException("this scheduler has no tenant quotas");
+    }
+
+    /**
+     * Returns how many KV cache pages the model's sequences hold now (for metrics).
+     *
+     * @return pages in use, or 0 when the scheduler does not page its cache
+     */
+    default int kvPagesInUse() {
+        return 0;
+    }
+
+    /**
      * Returns the options this scheduler was created with.
      *
      * @return the options

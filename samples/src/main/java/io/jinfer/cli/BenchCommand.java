@@ -51,10 +51,11 @@ public final class BenchCommand implements Command {
      * @param llamaVariants llama.cpp CPU builds to measure ({@code auto}: the one ggml picks)
      * @param compareDir where {@code llama-bench.mjs} is, or {@code null} to look for it
      * @param node the Node.js executable
+     * @param concurrency streams decoded at once through the scheduler (1: the single-stream figures only)
      */
     public record Settings(Path model, String shape, QuantFormat format, int threads, int promptTokens,
             int decodeTokens, int reps, boolean json, long seed, boolean bandwidth, boolean compare,
-            List<String> llamaVariants, Path compareDir, String node) {
+            List<String> llamaVariants, Path compareDir, String node, int concurrency) {
 
         /** Copies the variant list. */
         public Settings {
@@ -88,6 +89,10 @@ public final class BenchCommand implements Command {
                 throw new UsageException("-n: --compare measures decode, so it needs at least 1 token");
             }
             String node = args.string("--node");
+            int concurrency = args.intValue("--concurrency", 1, 1, 1024);
+            if (concurrency > 1 && decodeTokens < 2) {
+                throw new UsageException("-n: --concurrency measures decoding, so it needs at least 2 tokens");
+            }
             return new Settings(model, shape,
                     format == null ? null : QuantFormat.valueOf(format.toUpperCase(Locale.ROOT)),
                     Threads.parse(args),
@@ -100,7 +105,8 @@ public final class BenchCommand implements Command {
                     compare,
                     variants(args.string("--llama-variant")),
                     args.path("--compare-dir"),
-                    node == null ? "node" : node);
+                    node == null ? "node" : node,
+                    concurrency);
         }
 
         private static List<String> variants(String value) {
@@ -129,7 +135,7 @@ public final class BenchCommand implements Command {
     @Override
     public String synopsis() {
         return "[--model FILE | --shape tiny|llama1b [--format F]] [--threads N] [-p 128] [-n 64] [--reps R] "
-                + "[--json] [--no-bandwidth] [--compare [--llama-variant auto,haswell]]";
+                + "[--concurrency N] [--json] [--no-bandwidth] [--compare [--llama-variant auto,haswell]]";
     }
 
     @Override
@@ -151,6 +157,8 @@ public final class BenchCommand implements Command {
                 Option.value("-n", "N", "tokens generated in the decode measurement (default 64)"),
                 Option.value("--reps", "R", "measured runs; the median is reported (default 3, plus a warm-up)"),
                 Option.value("--seed", "S", "seed of the random prompt token ids (default 1234)"),
+                Option.value("--concurrency", "N", "also decode N streams at once through the continuous-batching "
+                        + "scheduler and report their aggregate decode tokens/s against the single stream's"),
                 Option.flag("--json", "print one JSON object"),
                 Option.flag("--no-bandwidth", "skip the memory bandwidth probe (a few seconds, 2 GiB off-heap) "
                         + "and the decode ceiling"),
@@ -223,7 +231,12 @@ public final class BenchCommand implements Command {
     }
 
     /** Per-run speeds and the peak memory after the runs. */
-    private record Result(double[] prefill, double[] decode, long peakRssBytes) {}
+    /**
+     * Per-run speeds and the peak memory after the runs.
+     *
+     * @param batched aggregate decode tokens/s of each concurrent run, or null without {@code --concurrency}
+     */
+    private record Result(double[] prefill, double[] decode, double[] batched, long peakRssBytes) {}
 
     private static Result measure(Model model, Settings s, PrintStream err) {
         SplittableRandom random = new SplittableRandom(s.seed());
@@ -239,7 +252,10 @@ public final class BenchCommand implements Command {
         double[] prefill = new double[s.reps()];
         double[] decode = new double[s.reps()];
         SessionOptions options = SessionOptions.defaults().withContextLength(s.promptTokens() + s.decodeTokens() + 1);
-        try (Session session = model.newSession(options)) {
+        double[] batched = s.concurrency() > 1 ? new double[s.reps()] : null;
+        try (Session session = model.newSession(options);
+                ConcurrentDecode concurrent = batched == null ? null
+                        : new ConcurrentDecode(model, s.concurrency(), s.promptTokens(), s.decodeTokens())) {
             for (int rep = -1; rep < s.reps(); rep++) {
                 // Every run starts from an empty context, so each one measures the same work.
                 session.reset();
@@ -252,9 +268,16 @@ public final class BenchCommand implements Command {
                     prefill[rep] = r.prefillTokensPerSecond();
                     decode[rep] = r.decodeTokensPerSecond();
                 }
+                if (concurrent != null) {
+                    // right after the single stream, so a ratio compares runs under the same machine load
+                    double speed = concurrent.run(s.seed() + rep + 1);
+                    if (rep >= 0) {
+                        batched[rep] = speed;
+                    }
+                }
             }
         }
-        return new Result(prefill, decode, PeakRss.bytes());
+        return new Result(prefill, decode, batched, PeakRss.bytes());
     }
 
     private static String formatName(Model model) {
@@ -271,6 +294,24 @@ public final class BenchCommand implements Command {
 
         double decode() {
             return Stats.median(m.result().decode());
+        }
+
+        /** @return median aggregate decode tokens/s of the concurrent runs, NaN without them */
+        double batched() {
+            return m.result().batched() == null ? Double.NaN : Stats.median(m.result().batched());
+        }
+
+        /** @return the median over runs of batched / single decode speed, each pair measured back to back */
+        double pairedRatio() {
+            double[] b = m.result().batched();
+            if (b == null) {
+                return Double.NaN;
+            }
+            double[] ratios = new double[b.length];
+            for (int i = 0; i < b.length; i++) {
+                ratios[i] = b[i] / m.result().decode()[i];
+            }
+            return Stats.median(ratios);
         }
 
         /** @return decode tokens/s that would saturate the measured bandwidth, or NaN without a probe */
@@ -302,6 +343,17 @@ public final class BenchCommand implements Command {
             Json.array(sb, m.result().prefill());
             sb.append(",\"decode_runs\":");
             Json.array(sb, m.result().decode());
+            if (m.result().batched() != null) {
+                sb.append(",\"concurrency\":").append(s.concurrency());
+                sb.append(",\"batched_decode_tokens_per_s\":");
+                Json.number(sb, batched());
+                sb.append(",\"batched_runs\":");
+                Json.array(sb, m.result().batched());
+                sb.append(",\"batched_ratio\":");
+                Json.number(sb, batched() / decode());
+                sb.append(",\"batched_paired_ratio\":");
+                Json.number(sb, pairedRatio());
+            }
             sb.append(",\"peak_rss_bytes\":").append(m.result().peakRssBytes());
             sb.append(",\"weight_bytes_per_token\":").append(m.weightBytesPerToken());
             sb.append(",\"bandwidth_gbps_1t\":");
@@ -354,6 +406,11 @@ public final class BenchCommand implements Command {
                     runs(r.prefill()));
             out.printf(l, "decode   %.2f tokens/s (n=%d, median of %d: %s)%n", decode(), s.decodeTokens(), s.reps(),
                     runs(r.decode()));
+            if (r.batched() != null) {
+                out.printf(l, "batched  %.2f tokens/s aggregate decode of %d streams (median of %d: %s), %.2fx the"
+                        + " single stream (median of the back-to-back pairs: %.2fx)%n", batched(), s.concurrency(),
+                        s.reps(), runs(r.batched()), batched() / decode(), pairedRatio());
+            }
             out.printf(l, "peak RSS %s%n", r.peakRssBytes() < 0 ? "unknown" : Sizes.human(r.peakRssBytes()));
             out.printf(l, "weights  %s read per generated token%n", Sizes.human(m.weightBytesPerToken()));
             if (bandwidth != null) {

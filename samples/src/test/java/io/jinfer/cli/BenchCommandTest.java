@@ -89,6 +89,28 @@ class BenchCommandTest {
         assertTrue(j.get("weight_bytes_per_token").longValue() > 0, j.toString());
     }
 
+    @Test
+    void concurrencyReportsTheAggregateDecodeOfTheStreamsAndItsRatio() throws Exception {
+        Cli r = Cli.run("bench", "-p", "3", "-n", "12", "--reps", "2", "--threads", "1", "--json", "--no-bandwidth",
+                "--concurrency", "3");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode j = MAPPER.readTree(r.out());
+        assertEquals(3, j.get("concurrency").intValue());
+        assertEquals(2, j.get("batched_runs").size(), j.toString());
+        double batched = j.get("batched_decode_tokens_per_s").doubleValue();
+        assertTrue(batched > 0 && Double.isFinite(batched), j.toString());
+        assertEquals(batched / j.get("decode_tokens_per_s").doubleValue(), j.get("batched_ratio").doubleValue(),
+                1e-9);
+        double paired = j.get("batched_paired_ratio").doubleValue();
+        assertTrue(paired > 0 && Double.isFinite(paired), j.toString());
+        JsonNode single = MAPPER.readTree(Cli.run("bench", "-p", "3", "-n", "4", "--reps", "1", "--threads", "1",
+                "--json", "--no-bandwidth").out());
+        assertFalse(single.has("batched_decode_tokens_per_s"), "no concurrent run unless asked");
+        UsageException e = assertThrows(UsageException.class, () -> parse("--concurrency", "4", "-n", "1"));
+        assertTrue(e.getMessage().startsWith("-n"), e.getMessage());
+        assertThrows(UsageException.class, () -> parse("--concurrency", "0"));
+    }
+
     /** A directory with a stand-in llama-bench.mjs and a stand-in "node" that answers as the script would. */
     private static Path fakeNode(Path dir, String body) throws IOException {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "needs /bin/sh to run the stand-in for node");

@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Causal grouped-query attention as a pool job over (query row, head) pairs; item
  * {@code t * heads + h}. Each item computes its scores into a per-thread buffer, applies a softmax
  * that subtracts the row maximum first (so no exponential overflows), and accumulates the weighted
- * values straight into the output.
+ * values straight into the output. The cache is read page by page, positions in order.
  */
 final class AttentionJob implements WorkerPool.Task {
     private final DenseMath math;
@@ -27,9 +27,9 @@ final class AttentionJob implements WorkerPool.Task {
     int group;
     int headDim;
     float scale;
-    MemorySegment keys;
-    MemorySegment values;
+    KvLayer layer;
     boolean half;
+    int pageSize;
     int rowElements;
 
     AttentionJob(DenseMath math, Scratch scores) {
@@ -47,8 +47,8 @@ final class AttentionJob implements WorkerPool.Task {
         this.group = heads / kvHeads;
         this.headDim = headDim;
         this.scale = scale;
-        this.keys = layer.keys();
-        this.values = layer.values();
+        this.layer = layer;
+        this.pageSize = layer.pageSize();
         this.half = layer.format() == QuantFormat.F16;
         this.rowElements = layer.rowElements();
     }
@@ -69,10 +69,15 @@ final class AttentionJob implements WorkerPool.Task {
         long kvOff = (long) (h / group) * hd;
         float[] s = scores.floats(thread, last + 1);
         float max = Float.NEGATIVE_INFINITY;
-        for (int p = 0; p <= last; p++) {
-            float v = cachedDot(keys, (long) p * rowElements + kvOff, qOff) * scale;
-            s[p] = v;
-            max = Math.max(max, v);
+        // positions in order, a page at a time
+        for (int page = 0, p = 0; p <= last; page++) {
+            MemorySegment keys = layer.keyPage(page);
+            int end = Math.min(last + 1, p + pageSize);
+            for (long row = 0; p < end; p++, row += rowElements) {
+                float v = cachedDot(keys, row + kvOff, qOff) * scale;
+                s[p] = v;
+                max = Math.max(max, v);
+            }
         }
         float sum = 0;
         for (int p = 0; p <= last; p++) {
@@ -81,8 +86,12 @@ final class AttentionJob implements WorkerPool.Task {
             sum += e;
         }
         java.util.Arrays.fill(out, qOff, qOff + hd, 0f);
-        for (int p = 0; p <= last; p++) {
-            accumulate(values, (long) p * rowElements + kvOff, s[p], qOff);
+        for (int page = 0, p = 0; p <= last; page++) {
+            MemorySegment values = layer.valuePage(page);
+            int end = Math.min(last + 1, p + pageSize);
+            for (long row = 0; p < end; p++, row += rowElements) {
+                accumulate(values, row + kvOff, s[p], qOff);
+            }
         }
         divide(qOff, sum);
     }

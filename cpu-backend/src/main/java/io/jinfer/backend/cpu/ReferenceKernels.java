@@ -131,20 +131,26 @@ public final class ReferenceKernels implements Kernels {
             throw new IndexOutOfBoundsException("positions " + startPos + ".." + (startPos + n - 1)
                     + " outside a cache of " + layer.capacity());
         }
-        var seg = keys ? layer.keys() : layer.values();
-        long first = (long) startPos * layer.rowElements();
-        int count = n * layer.rowElements();
-        for (int i = 0; i < count; i++) {
-            if (layer.format() == QuantFormat.F32) {
-                seg.setAtIndex(LittleEndian.FLOAT, first + i, src[i]);
-            } else {
-                seg.setAtIndex(LittleEndian.SHORT, first + i, Float.floatToFloat16(src[i]));
+        int row = layer.rowElements();
+        for (int t = 0; t < n; t++) {
+            int p = startPos + t;
+            var seg = keys ? layer.keyPage(p / layer.pageSize()) : layer.valuePage(p / layer.pageSize());
+            long first = (long) (p % layer.pageSize()) * row;
+            for (int i = 0; i < row; i++) {
+                if (layer.format() == QuantFormat.F32) {
+                    seg.setAtIndex(LittleEndian.FLOAT, first + i, src[t * row + i]);
+                } else {
+                    seg.setAtIndex(LittleEndian.SHORT, first + i, Float.floatToFloat16(src[t * row + i]));
+                }
             }
         }
     }
 
-    static float cached(KvLayer layer, boolean keys, long index) {
-        var seg = keys ? layer.keys() : layer.values();
+    /** @return element {@code i} of position {@code p}'s cached keys or values */
+    static float cached(KvLayer layer, boolean keys, int p, long i) {
+        int page = p / layer.pageSize();
+        var seg = keys ? layer.keyPage(page) : layer.valuePage(page);
+        long index = (long) (p % layer.pageSize()) * layer.rowElements() + i;
         return layer.format() == QuantFormat.F32
                 ? seg.getAtIndex(LittleEndian.FLOAT, index)
                 : Float.float16ToFloat(seg.getAtIndex(LittleEndian.SHORT, index));
@@ -163,10 +169,10 @@ public final class ReferenceKernels implements Kernels {
                 int qOff = t * rowQ + h * hd;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int p = 0; p <= last; p++) {
-                    long kOff = (long) p * layer.rowElements() + (long) kvh * hd;
+                    long kOff = (long) kvh * hd;
                     float dot = 0;
                     for (int i = 0; i < hd; i++) {
-                        dot += q[qOff + i] * cached(layer, true, kOff + i);
+                        dot += q[qOff + i] * cached(layer, true, p, kOff + i);
                     }
                     scores[p] = dot * shape.scale();
                     max = Math.max(max, scores[p]);
@@ -179,8 +185,8 @@ public final class ReferenceKernels implements Kernels {
                 for (int i = 0; i < hd; i++) {
                     float acc = 0;
                     for (int p = 0; p <= last; p++) {
-                        long vOff = (long) p * layer.rowElements() + (long) kvh * hd;
-                        acc += scores[p] * cached(layer, false, vOff + i);
+                        long vOff = (long) kvh * hd;
+                        acc += scores[p] * cached(layer, false, p, vOff + i);
                     }
                     out[qOff + i] = acc / sum;
                 }

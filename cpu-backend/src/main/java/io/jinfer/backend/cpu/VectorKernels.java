@@ -392,15 +392,26 @@ public final class VectorKernels implements Kernels {
             throw new IndexOutOfBoundsException("positions " + startPos + ".." + (startPos + n - 1)
                     + " outside a cache of " + layer.capacity());
         }
-        MemorySegment seg = keys ? layer.keys() : layer.values();
-        long first = (long) startPos * layer.rowElements();
-        int count = n * layer.rowElements();
-        if (layer.format() == QuantFormat.F32) {
-            MemorySegment.copy(src, 0, seg, LittleEndian.FLOAT, 4 * first, count);
-        } else {
-            for (int i = 0; i < count; i++) {
-                seg.setAtIndex(LittleEndian.SHORT, first + i, Float.floatToFloat16(src[i]));
+        int row = layer.rowElements();
+        int pageSize = layer.pageSize();
+        // one copy per run of positions inside a page
+        for (int t = 0; t < n; ) {
+            int p = startPos + t;
+            int page = p / pageSize;
+            int inPage = p - page * pageSize;
+            int run = Math.min(n - t, pageSize - inPage);
+            MemorySegment seg = keys ? layer.keyPage(page) : layer.valuePage(page);
+            long first = (long) inPage * row;
+            int count = run * row;
+            int from = t * row;
+            if (layer.format() == QuantFormat.F32) {
+                MemorySegment.copy(src, from, seg, LittleEndian.FLOAT, 4 * first, count);
+            } else {
+                for (int i = 0; i < count; i++) {
+                    seg.setAtIndex(LittleEndian.SHORT, first + i, Float.floatToFloat16(src[from + i]));
+                }
             }
+            t += run;
         }
     }
 
@@ -422,8 +433,7 @@ public final class VectorKernels implements Kernels {
         } finally {
             job.q = null;
             job.out = null;
-            job.keys = null;
-            job.values = null;
+            job.layer = null;
         }
     }
 
