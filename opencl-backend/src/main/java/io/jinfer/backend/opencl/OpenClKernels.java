@@ -36,8 +36,8 @@ public final class OpenClKernels implements Kernels {
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment arg = arena.allocate(16, 8);
     private final MemorySegment global = arena.allocate(SIZE_T, 3);
-    private final MemorySegment[] scratch = new MemorySegment[3];
-    private final long[] scratchBytes = new long[3];
+    private final MemorySegment[] scratch = new MemorySegment[5];
+    private final long[] scratchBytes = new long[5];
     /** Kernels made from each program, by program then kernel name (each instance has its own: arguments are state). */
     private final Map<MemorySegment, Map<String, MemorySegment>> kernels = new HashMap<>();
     private final Map<MemorySegment, WeightKernels> byWeight = new IdentityHashMap<>();
@@ -49,6 +49,8 @@ public final class OpenClKernels implements Kernels {
     private final MemorySegment swiglu;
     private final MemorySegment storeF32;
     private final MemorySegment storeF16;
+    private float[] gatheredKeys;
+    private float[] gatheredValues;
     private boolean closed;
 
     /** The buffer and kernels of one weight tensor. */
@@ -330,6 +332,11 @@ public final class OpenClKernels implements Kernels {
             throw new IndexOutOfBoundsException("positions " + startPos + ".." + (startPos + n - 1)
                     + " outside a cache of " + layer.capacity());
         }
+        if (layer.pages() > 1) {
+            storePaged(src, n, layer, keys, startPos);
+            return;
+        }
+        requireContiguous(layer, startPos + n);
         MemorySegment cache = ctx.hostBuffer(keys ? layer.keys() : layer.values());
         int count = n * layer.rowElements();
         long first = (long) startPos * layer.rowElements();
@@ -354,10 +361,12 @@ public final class OpenClKernels implements Kernels {
             throw new IndexOutOfBoundsException("positions up to " + (startPos + n - 1) + " outside a cache of "
                     + layer.capacity());
         }
-        long key = layer.format().ordinal();
+        boolean paged = layer.pages() > 1;
+        QuantFormat kvFormat = paged ? QuantFormat.F32 : layer.format();
+        long key = kvFormat.ordinal();
         ShapedKernel sk = byAttention.get(shape);
         if (sk == null || sk.shape() != key) {
-            String src = KernelSource.attention(shape.heads(), shape.kvHeads(), shape.headDim(), layer.format());
+            String src = KernelSource.attention(shape.heads(), shape.kvHeads(), shape.headDim(), kvFormat);
             sk = new ShapedKernel(key, kernel(ctx.program(src), "attention"));
             byAttention.put(shape, sk);
         }
@@ -367,13 +376,75 @@ public final class OpenClKernels implements Kernels {
         MemorySegment res = scratch(1, 4L * count);
         upload(in, q, count);
         argMem(k, 0, in);
-        argMem(k, 1, ctx.hostBuffer(layer.keys()));
-        argMem(k, 2, ctx.hostBuffer(layer.values()));
+        if (paged) {
+            int rows = (startPos + n) * layer.rowElements();
+            gatheredKeys = gather(layer, true, startPos + n, gatheredKeys);
+            gatheredValues = gather(layer, false, startPos + n, gatheredValues);
+            MemorySegment kBuf = scratch(3, 4L * rows);
+            MemorySegment vBuf = scratch(4, 4L * rows);
+            upload(kBuf, gatheredKeys, rows);
+            upload(vBuf, gatheredValues, rows);
+            argMem(k, 1, kBuf);
+            argMem(k, 2, vBuf);
+        } else {
+            requireContiguous(layer, startPos + n);
+            argMem(k, 1, ctx.hostBuffer(layer.keys()));
+            argMem(k, 2, ctx.hostBuffer(layer.values()));
+        }
         argMem(k, 3, res);
         argInt(k, 4, startPos);
         argFloat(k, 5, shape.scale());
         run(k, shape.heads(), n, 1);
         download(res, out, 0, count);
+    }
+
+    /** The device kernels index the cache directly, so a page too short for them must never reach them. */
+    private static void requireContiguous(KvLayer layer, int positions) {
+        long bytes = (long) positions * layer.rowElements() * (layer.format() == QuantFormat.F32 ? 4 : 2);
+        if (layer.keys().byteSize() < bytes || layer.values().byteSize() < bytes) {
+            throw new IllegalArgumentException("the KV page holds " + layer.keys().byteSize() + " bytes, "
+                    + positions + " positions need " + bytes);
+        }
+    }
+
+    /**
+     * A cache in several pages (the scheduler's paged KV cache) is written on the host, row by row into
+     * its pages, with the same F16 rounding (to nearest even) as the device's store.
+     */
+    private static void storePaged(float[] src, int n, KvLayer layer, boolean keys, int startPos) {
+        int row = layer.rowElements();
+        boolean half = layer.format() == QuantFormat.F16;
+        for (int t = 0; t < n; t++) {
+            int pos = startPos + t;
+            MemorySegment page = keys ? layer.keyPage(pos / layer.pageSize()) : layer.valuePage(pos / layer.pageSize());
+            long base = (long) (pos % layer.pageSize()) * row;
+            for (int i = 0; i < row; i++) {
+                float v = src[t * row + i];
+                if (half) {
+                    page.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, base + i, Float.floatToFloat16(v));
+                } else {
+                    page.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, base + i, v);
+                }
+            }
+        }
+    }
+
+    /** Copies the first {@code positions} rows of a paged cache into one float array for the F32 attention kernel. */
+    private static float[] gather(KvLayer layer, boolean keys, int positions, float[] into) {
+        int row = layer.rowElements();
+        float[] out = into != null && into.length >= positions * row ? into : new float[Math.max(positions * row,
+                into == null ? 0 : 2 * into.length)];
+        boolean half = layer.format() == QuantFormat.F16;
+        for (int pos = 0; pos < positions; pos++) {
+            MemorySegment page = keys ? layer.keyPage(pos / layer.pageSize()) : layer.valuePage(pos / layer.pageSize());
+            long base = (long) (pos % layer.pageSize()) * row;
+            for (int i = 0; i < row; i++) {
+                out[pos * row + i] = half
+                        ? Float.float16ToFloat(page.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, base + i))
+                        : page.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, base + i);
+            }
+        }
+        return out;
     }
 
     @Override
