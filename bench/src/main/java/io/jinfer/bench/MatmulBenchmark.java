@@ -1,6 +1,5 @@
 package io.jinfer.bench;
 
-import io.jinfer.api.QuantFormat;
 import io.jinfer.api.spi.Kernels;
 import io.jinfer.api.spi.TensorView;
 import io.jinfer.backend.cpu.VectorKernels;
@@ -36,8 +35,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 public class MatmulBenchmark {
 
-    /** Weight format. */
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    /**
+     * Weight format, or a scaled checkpoint layout ({@code F8_E4M3}: FP8 with per-channel scales;
+     * {@code NVFP4_CKPT}: E2M1 with E4M3 scales per 16 and a global scale; more in
+     * {@link RandomWeights#tensor(Arena, String, int, int, long)}).
+     */
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "F8_E4M3", "NVFP4_CKPT"})
     public String format;
 
     /** Weight shape, rows x columns. */
@@ -71,7 +74,7 @@ public class MatmulBenchmark {
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
         arena = Arena.ofShared();
-        weight = RandomWeights.tensor(arena, QuantFormat.valueOf(format), rows, cols, 1);
+        weight = RandomWeights.tensor(arena, format, rows, cols, 1);
         Random rnd = new Random(2);
         x = new float[n * cols];
         for (int i = 0; i < x.length; i++) {

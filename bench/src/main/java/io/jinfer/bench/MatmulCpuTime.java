@@ -1,6 +1,5 @@
 package io.jinfer.bench;
 
-import io.jinfer.api.QuantFormat;
 import io.jinfer.api.spi.TensorView;
 import io.jinfer.backend.cpu.VectorKernels;
 import java.lang.foreign.Arena;
@@ -27,7 +26,7 @@ public final class MatmulCpuTime {
         try (Arena arena = Arena.ofShared(); VectorKernels kernels = new VectorKernels(1, bits)) {
             for (int i = 1; i < args.length; i++) {
                 String[] p = args[i].split(":");
-                TensorView w = RandomWeights.tensor(arena, QuantFormat.valueOf(p[0]), Integer.parseInt(p[1]),
+                TensorView w = RandomWeights.tensor(arena, p[0], Integer.parseInt(p[1]),
                         Integer.parseInt(p[2]), 1);
                 int n = Integer.parseInt(p[3]);
                 float[] x = new float[n * w.columns()];

@@ -1,8 +1,11 @@
 package io.jinfer.bench;
 
 import io.jinfer.api.QuantFormat;
+import io.jinfer.api.format.CheckpointQuantizer;
 import io.jinfer.api.format.LittleEndian;
+import io.jinfer.api.format.ScaledTensor;
 import io.jinfer.api.spi.TensorView;
+import io.jinfer.api.spi.WeightScales;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,6 +14,56 @@ import java.util.Random;
 /** Random weight tensors for benchmarks, written block by block in off-heap memory like a mapped file. */
 public final class RandomWeights {
     private RandomWeights() {}
+
+    /**
+     * A weight of a named kind: a {@link QuantFormat} name (random blocks, see
+     * {@link #tensor(Arena, QuantFormat, int, int, long)}) or one of the scaled checkpoint layouts,
+     * quantised from random Gaussian values by {@link CheckpointQuantizer}: {@code F8_E4M3} and
+     * {@code F8_E5M2} (per output channel F32 scales, as ModelOpt and compressed-tensors store FP8),
+     * {@code F8_E4M3_128} (128x128 blocks, DeepSeek-V3 style), {@code NVFP4_CKPT} (E2M1, E4M3 per 16
+     * plus a global scale) and {@code MXFP4_CKPT} (E2M1, E8M0 per 32). Codes and scales are copied
+     * off-heap, like a mapped checkpoint.
+     *
+     * @param arena owns the memory
+     * @param kind format or layout name
+     * @param rows rows
+     * @param cols values per row
+     * @param seed random seed
+     * @return the tensor
+     */
+    public static TensorView tensor(Arena arena, String kind, int rows, int cols, long seed) {
+        ScaledTensor q = switch (kind) {
+            case "F8_E4M3" -> CheckpointQuantizer.fp8PerChannel(QuantFormat.F8_E4M3, gaussian(rows * cols, seed),
+                    rows, cols);
+            case "F8_E5M2" -> CheckpointQuantizer.fp8PerChannel(QuantFormat.F8_E5M2, gaussian(rows * cols, seed),
+                    rows, cols);
+            case "F8_E4M3_128" -> CheckpointQuantizer.fp8Blocks(QuantFormat.F8_E4M3, gaussian(rows * cols, seed),
+                    rows, cols);
+            case "NVFP4_CKPT" -> CheckpointQuantizer.nvfp4(gaussian(rows * cols, seed), rows, cols);
+            case "MXFP4_CKPT" -> CheckpointQuantizer.mxfp4(gaussian(rows * cols, seed), rows, cols);
+            default -> null;
+        };
+        if (q == null) {
+            return tensor(arena, QuantFormat.valueOf(kind), rows, cols, seed);
+        }
+        WeightScales s = q.scales();
+        WeightScales offHeap = new WeightScales(s.format(), copy(arena, s.data()), s.rowBlock(), s.columnBlock(),
+                s.globalScale());
+        return new ScaledTensor(q.format(), rows, cols, copy(arena, q.codes()), offHeap).view("bench " + kind);
+    }
+
+    private static MemorySegment copy(Arena arena, MemorySegment heap) {
+        return arena.allocate(heap.byteSize(), 64).copyFrom(heap);
+    }
+
+    private static float[] gaussian(int count, long seed) {
+        Random rnd = new Random(seed);
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = (float) (rnd.nextGaussian() * 0.02);
+        }
+        return v;
+    }
 
     /**
      * @param arena owns the memory

@@ -3,6 +3,7 @@ package io.jinfer.backend.cpu;
 import io.jinfer.api.QuantFormat;
 import io.jinfer.api.format.LittleEndian;
 import io.jinfer.api.format.ReferenceDequantizer;
+import io.jinfer.api.format.ScaledDequantizer;
 import io.jinfer.api.spi.AttentionShape;
 import io.jinfer.api.spi.Kernels;
 import io.jinfer.api.spi.KvLayer;
@@ -30,9 +31,10 @@ public final class ReferenceKernels implements Kernels {
     public void matmul(TensorView weight, float[] x, float[] out, int n) {
         int rows = weight.rows();
         int cols = weight.columns();
+        ScaledDequantizer.checkScales(weight);
         float[] row = new float[cols];
         for (int r = 0; r < rows; r++) {
-            ReferenceDequantizer.dequantize(weight.format(), weight.data(), r * weight.rowBytes(), cols, row, 0);
+            expandRow(weight, r, row, 0);
             for (int t = 0; t < n; t++) {
                 float sum = 0;
                 for (int c = 0; c < cols; c++) {
@@ -48,8 +50,17 @@ public final class ReferenceKernels implements Kernels {
         if (row < 0 || row >= table.rows()) {
             throw new IndexOutOfBoundsException("row " + row + " of " + table);
         }
-        ReferenceDequantizer.dequantize(table.format(), table.data(), row * table.rowBytes(), table.columns(), out,
-                outOffset);
+        ScaledDequantizer.checkScales(table);
+        expandRow(table, row, out, outOffset);
+    }
+
+    /** Expands one row: through its scale grid for checkpoint formats, by its blocks for GGUF ones. */
+    private static void expandRow(TensorView t, int row, float[] out, int outOffset) {
+        if (t.scales() != null) {
+            ScaledDequantizer.dequantizeRow(t, row, out, outOffset);
+        } else {
+            ReferenceDequantizer.dequantize(t.format(), t.data(), row * t.rowBytes(), t.columns(), out, outOffset);
+        }
     }
 
     static float f32(TensorView v, int i) {

@@ -1,6 +1,8 @@
 package io.jinfer.backend.cpu;
 
 import io.jinfer.api.QuantFormat;
+import io.jinfer.api.format.ScaledDequantizer;
+import io.jinfer.api.spi.TensorView;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -52,6 +54,24 @@ abstract class RowCodec {
     }
 
     /**
+     * Prepares the codec for one call with this weight, before any {@link #dot} or {@link #decode}:
+     * codecs of scaled checkpoint formats take the scale grid here. Formats whose blocks carry
+     * their own scales only check that the tensor has no grid.
+     *
+     * @param weight the tensor the coming calls read
+     * @throws IllegalArgumentException naming the tensor when it has scales its format does not take,
+     *     or lacks scales its format needs
+     */
+    void bind(TensorView weight) {
+        ScaledDequantizer.checkScales(weight);
+    }
+
+    /** Drops what {@link #bind} kept, after the call. */
+    void unbind() {
+        // nothing kept
+    }
+
+    /**
      * Expands one row.
      *
      * @param w the tensor data
@@ -83,6 +103,9 @@ abstract class RowCodec {
             case Q4_1 -> quant ? new Q4_1Codec(ln) : new GenericCodec(format, math);
             case Q5_0 -> quant ? new Q5_0Codec(ln) : new GenericCodec(format, math);
             case Q5_1 -> quant ? new Q5_1Codec(ln) : new GenericCodec(format, math);
+            case F8_E4M3 -> new E4m3Codec(math);
+            case F8_E5M2 -> new E5m2Codec(math);
+            case E2M1 -> new E2m1Codec(math);
             default -> new GenericCodec(format, math);
         };
     }

@@ -173,6 +173,16 @@ public final class VectorKernels implements Kernels {
             throw new IllegalArgumentException("matmul with " + weight + ": out holds " + out.length
                     + " values, needs " + (long) n * rows);
         }
+        RowCodec codec = codecs[weight.format().ordinal()];
+        codec.bind(weight);
+        try {
+            multiply(codec, weight, x, out, n, rows, cols);
+        } finally {
+            codec.unbind();
+        }
+    }
+
+    private void multiply(RowCodec codec, TensorView weight, float[] x, float[] out, int n, int rows, int cols) {
         if (n == 1) {
             MethodHandle kernel = nativeKernel(weight);
             if (kernel != null) {
@@ -181,7 +191,7 @@ public final class VectorKernels implements Kernels {
             }
         }
         MatmulJob job = matmul;
-        job.codec = codecs[weight.format().ordinal()];
+        job.codec = codec;
         job.blockSize = weight.format().blockSize();
         job.bytesPerBlock = weight.format().bytesPerBlock();
         job.data = weight.data();
@@ -220,7 +230,13 @@ public final class VectorKernels implements Kernels {
             throw new IndexOutOfBoundsException("row of " + cols + " values does not fit at " + outOffset
                     + " in an array of " + out.length);
         }
-        codecs[table.format().ordinal()].decode(table.data(), row * table.rowBytes(), cols, out, outOffset);
+        RowCodec codec = codecs[table.format().ordinal()];
+        codec.bind(table);
+        try {
+            codec.decode(table.data(), row * table.rowBytes(), cols, out, outOffset);
+        } finally {
+            codec.unbind();
+        }
     }
 
     private static MemorySegment f32(TensorView v, String what) {

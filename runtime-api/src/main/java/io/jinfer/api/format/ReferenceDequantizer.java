@@ -8,7 +8,9 @@ import java.lang.foreign.MemorySegment;
  * {@code dequantize_row_*} definitions (evaluated as written, each float operation rounded on its
  * own, without fused multiply-adds). Slow on purpose: each format reads like its block layout. The
  * formats live in small classes by family: {@code LegacyQuants} (Q4_0 … Q8_0), {@code KQuants}
- * (Q2_K … Q8_K), {@code NonLinearQuants} (IQ4_NL, IQ4_XS) and {@code Fp4} (MXFP4, NVFP4).
+ * (Q2_K … Q8_K), {@code NonLinearQuants} (IQ4_NL, IQ4_XS) and {@code Fp4} (MXFP4, NVFP4). For the
+ * checkpoint formats (F8_E4M3, F8_E5M2, E2M1, E8M0) it decodes the bare codes, as if every scale
+ * were 1; {@link ScaledDequantizer} applies a tensor's scale grid.
  */
 public final class ReferenceDequantizer {
 
@@ -72,6 +74,14 @@ public final class ReferenceDequantizer {
             case IQ4_XS -> NonLinearQuants.iq4Xs(src, at, dst, out);
             case MXFP4 -> Fp4.mxfp4(src, at, dst, out);
             case NVFP4 -> Fp4.nvfp4(src, at, dst, out);
+            // checkpoint formats: the bare codes; their scales are applied by ScaledDequantizer
+            case F8_E4M3 -> dst[out] = Fp8.e4m3ToFloat(BlockBytes.u8(src, at));
+            case F8_E5M2 -> dst[out] = Fp8.e5m2ToFloat(BlockBytes.u8(src, at));
+            case E2M1 -> {
+                dst[out] = E2m1.toFloat(BlockBytes.u8(src, at));
+                dst[out + 1] = E2m1.toFloat(BlockBytes.u8(src, at) >>> 4);
+            }
+            case E8M0 -> dst[out] = E8m0.toFloat(BlockBytes.u8(src, at));
             default -> throw new UnsupportedOperationException("no reference dequantiser for " + format + " yet");
         }
     }

@@ -1,0 +1,113 @@
+package io.jinfer.backend.cpu;
+
+import io.jinfer.api.format.Fp8;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * FP8 E4M3 codes, one byte per value, scaled by a {@link io.jinfer.api.spi.WeightScales} grid. In
+ * registers the bytes are widened to int lanes and their fields moved into binary32 place (exact,
+ * and equal to the table for all 256 codes, see the tests): a vector of normal codes needs only that
+ * and a re-bias, one holding a zero, subnormal or NaN code takes blends as well. The scalar path
+ * reads the 256-entry table. {@link E5m2Codec} is the same walk with the other decoder: one class
+ * per format keeps each loop's vector code monomorphic, so it is inlined and compiled to SIMD.
+ */
+final class E4m3Codec extends ScaledCodec {
+    /** E4M3 exponent bias 7 to binary32's 127, in the exponent field. */
+    private static final int E4M3_REBIAS = (127 - 7) << 23;
+
+    /** The 256 values of E4M3, indexed by code. */
+    private static final float[] TABLE = Fp8.e4m3Table();
+
+    E4m3Codec(DenseMath math) {
+        super(math);
+    }
+
+    @Override
+    float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        long grid = gridRowAt(off);
+        int block = columnBlock();
+        FloatVector total = FloatVector.zero(f);
+        float tail = 0f;
+        for (int c = 0, cell = 0; c < cols; cell++) {
+            int end = Math.min(cols, c + block);
+            FloatVector acc = FloatVector.zero(f);
+            if (vectors) {
+                for (; c + step <= end; c += step) {
+                    acc = values(w, off + c).fma(FloatVector.fromArray(f, x, xOff + c), acc);
+                }
+            }
+            float rest = 0f;
+            for (; c < end; c++) {
+                rest += value(w, off + c) * x[xOff + c];
+            }
+            float factor = factor(grid + cell);
+            total = acc.fma(FloatVector.broadcast(f, factor), total);
+            tail += rest * factor;
+        }
+        return Lanes.sum(total) + tail;
+    }
+
+    @Override
+    void decode(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
+        int step = ln.length();
+        long rowStart = rowStartOf(off);
+        long grid = gridRowAt(off);
+        int block = columnBlock();
+        int first = (int) (off - rowStart);
+        int end = first + cols;
+        int o = dstOff - first;
+        for (int c = first; c < end; ) {
+            int cell = c / block;
+            int cellEnd = Math.min(end, (cell + 1) * block);
+            float factor = factor(grid + cell);
+            if (vectors) {
+                for (; c + step <= cellEnd; c += step) {
+                    values(w, rowStart + c).mul(factor).intoArray(dst, o + c);
+                }
+            }
+            for (; c < cellEnd; c++) {
+                dst[o + c] = value(w, rowStart + c) * factor;
+            }
+        }
+    }
+
+    /** @return the values of one vector of codes starting at byte {@code at} */
+    private FloatVector values(MemorySegment w, long at) {
+        IntVector codes = (IntVector) ByteVector.fromMemorySegment(ln.bytes(), w, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2I, ln.ints(), 0);
+        return e4m3(codes);
+    }
+
+    /**
+     * E4M3 from sign-extended code lanes. Normal codes only need their fields moved and the
+     * exponent re-biased; a vector holding any zero, subnormal or NaN code takes the full path.
+     */
+    private FloatVector e4m3(IntVector codes) {
+        IntVector magnitude = codes.and(0x7F);
+        // the widened code is negative exactly when the sign bit was set
+        IntVector sign = codes.and(0x80000000);
+        IntVector normalBits = magnitude.lanewise(VectorOperators.LSHL, 20).add(E4M3_REBIAS).or(sign);
+        // magnitudes 0x08..0x7E are the normal numbers: one unsigned comparison finds the others
+        if (!magnitude.sub(0x08).compare(VectorOperators.UGT, 0x7E - 0x08).anyTrue()) {
+            return normalBits.reinterpretAsFloats();
+        }
+        FloatVector small = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-9f);
+        small = small.reinterpretAsInts().or(sign).reinterpretAsFloats();
+        FloatVector v = normalBits.reinterpretAsFloats().blend(small, magnitude.lt(0x08).cast(ln.floats()));
+        return v.blend(Float.NaN, magnitude.eq(0x7F).cast(ln.floats()));
+    }
+
+    /** @return the value of the code at byte {@code at}, through the table */
+    private float value(MemorySegment w, long at) {
+        return TABLE[w.get(ValueLayout.JAVA_BYTE, at) & 0xFF];
+    }
+}
