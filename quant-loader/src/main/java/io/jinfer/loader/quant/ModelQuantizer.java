@@ -19,7 +19,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Converts an F32, F16 or BF16 GGUF model to another weight format, as
+ * Converts an F32, F16 or BF16 GGUF model, or a Hugging Face safetensors directory converted on the
+ * way as llama.cpp's {@code convert_hf_to_gguf.py} would (see {@link HfToGguf}: GGUF metadata and
+ * names, llama Q/K rows permuted, 1-D tensors as F32), to another weight format, as
  * {@code llama-quantize --pure} does: every weight matrix gets the target format (see
  * {@link #TARGETS}), 1-D tensors (norms, biases) and the few matrices llama-quantize keeps are copied
  * unchanged. The bytes of each converted tensor are those llama-quantize writes (see
