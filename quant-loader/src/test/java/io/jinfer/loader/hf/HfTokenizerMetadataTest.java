@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * tokenizer.json to GGUF tokenizer metadata: llama.cpp's own byte-level BPE vocabularies written as
- * tokenizer.json come back with the same tokens, types, merges and pre-tokenizer name; the
+ * tokenizer.json come back with the same tokens, types, merges and pre-tokenizer name, and tokenize
+ * llama.cpp's test strings into the expected ids; the
  * SentencePiece-style BPE rules (scores from merge ranks, byte and control types, space prefix);
  * special tokens and chat templates from tokenizer_config.json; errors name the key.
  */
@@ -95,6 +96,29 @@ class HfTokenizerMetadataTest {
                 assertEquals(types[i] == 3 || types[i] == 4 ? types[i] : 1, gotTypes[i], tokens.get(i));
             }
             assertFalse(out.containsKey("tokenizer.ggml.scores"));
+
+            // Written to a GGUF file, the converted vocabulary tokenizes llama.cpp's test strings as expected.
+            io.jinfer.loader.gguf.GgufWriter w = new io.jinfer.loader.gguf.GgufWriter();
+            out.forEach(w::put);
+            Path gguf = dir.resolve("vocab.gguf");
+            w.write(gguf);
+            io.jinfer.api.Tokenizer tok;
+            try (GgufFile f = GgufFile.open(gguf)) {
+                tok = io.jinfer.loader.tokenizer.Tokenizers.fromGguf(f.metadata());
+            }
+            List<String> inputs = List.of(Files.readString(vocabFile.resolveSibling(vocabFile.getFileName() + ".inp"))
+                    .split("\n__ggml_vocab_test__\n", -1));
+            List<String> expected = Files.readAllLines(vocabFile.resolveSibling(vocabFile.getFileName() + ".out"));
+            int compared = 0;
+            for (int i = 0; i < expected.size() && i < inputs.size(); i++) {
+                String want = expected.get(i).trim();
+                int[] ids = tok.encode(inputs.get(i), false, false);
+                String got = java.util.Arrays.stream(ids).mapToObj(Integer::toString)
+                        .collect(java.util.stream.Collectors.joining(" "));
+                assertEquals(want, got, "'" + inputs.get(i) + "'");
+                compared++;
+            }
+            assertTrue(compared > 20, compared + " strings compared");
         }
     }
 
