@@ -97,29 +97,55 @@ class HfTokenizerMetadataTest {
             }
             assertFalse(out.containsKey("tokenizer.ggml.scores"));
 
-            // Written to a GGUF file, the converted vocabulary tokenizes llama.cpp's test strings as expected.
-            io.jinfer.loader.gguf.GgufWriter w = new io.jinfer.loader.gguf.GgufWriter();
-            out.forEach(w::put);
-            Path gguf = dir.resolve("vocab.gguf");
-            w.write(gguf);
-            io.jinfer.api.Tokenizer tok;
-            try (GgufFile f = GgufFile.open(gguf)) {
-                tok = io.jinfer.loader.tokenizer.Tokenizers.fromGguf(f.metadata());
-            }
-            List<String> inputs = List.of(Files.readString(vocabFile.resolveSibling(vocabFile.getFileName() + ".inp"))
-                    .split("\n__ggml_vocab_test__\n", -1));
-            List<String> expected = Files.readAllLines(vocabFile.resolveSibling(vocabFile.getFileName() + ".out"));
-            int compared = 0;
-            for (int i = 0; i < expected.size() && i < inputs.size(); i++) {
-                String want = expected.get(i).trim();
-                int[] ids = tok.encode(inputs.get(i), false, false);
-                String got = java.util.Arrays.stream(ids).mapToObj(Integer::toString)
-                        .collect(java.util.stream.Collectors.joining(" "));
-                assertEquals(want, got, "'" + inputs.get(i) + "'");
-                compared++;
-            }
-            assertTrue(compared > 20, compared + " strings compared");
+            assertTokenizesLikeLlamaCpp(out, vocabFile);
         }
+    }
+
+    /** Written to a GGUF file, the converted vocabulary tokenizes llama.cpp's test strings as expected. */
+    private void assertTokenizesLikeLlamaCpp(Map<String, GgufMetadata.Entry> out, Path vocabFile) throws IOException {
+        io.jinfer.loader.gguf.GgufWriter w = new io.jinfer.loader.gguf.GgufWriter();
+        out.forEach(w::put);
+        Path gguf = dir.resolve("vocab.gguf");
+        w.write(gguf);
+        io.jinfer.api.Tokenizer tok;
+        try (GgufFile f = GgufFile.open(gguf)) {
+            tok = io.jinfer.loader.tokenizer.Tokenizers.fromGguf(f.metadata());
+        }
+        List<String> inputs = List.of(Files.readString(vocabFile.resolveSibling(vocabFile.getFileName() + ".inp"))
+                .split("\n__ggml_vocab_test__\n", -1));
+        List<String> expected = Files.readAllLines(vocabFile.resolveSibling(vocabFile.getFileName() + ".out"));
+        int compared = 0;
+        for (int i = 0; i < expected.size() && i < inputs.size(); i++) {
+            String want = expected.get(i).trim();
+            int[] ids = tok.encode(inputs.get(i), false, false);
+            String got = java.util.Arrays.stream(ids).mapToObj(Integer::toString)
+                    .collect(java.util.stream.Collectors.joining(" "));
+            assertEquals(want, got, "'" + inputs.get(i) + "'");
+            compared++;
+        }
+        assertTrue(compared > 20, compared + " strings compared");
+    }
+
+    /** llama.cpp's SentencePiece test vocabulary as a Unigram tokenizer.json (pieces and scores). */
+    @Test
+    void sentencePieceVocabularyAsUnigramTokenizesLikeLlamaCpp() throws IOException {
+        Path vocabFile = SharedFixtures.require("tokenizer/ggml-vocab-llama-spm.gguf");
+        GgufMetadata md;
+        try (GgufFile in = GgufFile.open(vocabFile)) {
+            md = in.metadata();
+        }
+        HfDirectories.writeTokenizer(md, dir);
+        List<String> tokens = md.getStringArray("tokenizer.ggml.tokens");
+        Map<String, GgufMetadata.Entry> out = HfTokenizerMetadata.read(dir, config(tokens.size()));
+        assertEquals("llama", out.get("tokenizer.ggml.model").value());
+        assertEquals(tokens, out.get("tokenizer.ggml.tokens").value());
+        assertArrayEquals(md.getFloatArray("tokenizer.ggml.scores"), (float[]) out.get("tokenizer.ggml.scores").value());
+        long[] types = md.getLongArray("tokenizer.ggml.token_type");
+        int[] got = (int[]) out.get("tokenizer.ggml.token_type").value();
+        for (int i = 0; i < types.length; i++) {
+            assertEquals(types[i], got[i], tokens.get(i));
+        }
+        assertTokenizesLikeLlamaCpp(out, vocabFile);
     }
 
     @Test
