@@ -132,6 +132,14 @@ public final class ModelOptExporter {
         } catch (InterruptedIOException | ClosedByInterruptException e) {
             throw new ModelQuantizerException("quantising " + input + " was interrupted; " + output
                     + " was not written", e);
+        } catch (UncheckedIOException e) {
+            // Mapping or reading the input on an interrupted thread fails with the channel closed.
+            if (e.getCause() instanceof InterruptedIOException || e.getCause() instanceof ClosedByInterruptException
+                    || Thread.currentThread().isInterrupted()) {
+                throw new ModelQuantizerException("quantising " + input + " was interrupted; " + output
+                        + " was not written", e);
+            }
+            throw e;
         } catch (IOException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw new ModelQuantizerException("quantising " + input + " was interrupted; " + output

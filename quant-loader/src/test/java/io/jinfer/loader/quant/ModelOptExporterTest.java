@@ -229,4 +229,48 @@ class ModelOptExporterTest {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().contains(".tmp-")), "no temporary directory left");
         }
     }
+
+    @Test
+    void directoryProblemsAreNamed() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        ModelFormatException none = assertThrows(ModelFormatException.class,
+                () -> export(empty, dir.resolve("a"), ModelOptOptions.of(ModelOptOptions.Algorithm.NVFP4)));
+        assertTrue(none.getMessage().contains("no config.json"), none.getMessage());
+
+        Path hf = HfDirectories.write(ggufOf(Architecture.LLAMA, QuantFormat.F32), dir.resolve("hf"), 1);
+        Path config = hf.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"model_type\":\"llama\"", "\"model_type\":\"phi3\""));
+        ModelFormatException type = assertThrows(ModelFormatException.class,
+                () -> export(hf, dir.resolve("b"), ModelOptOptions.of(ModelOptOptions.Algorithm.FP8)));
+        assertEquals("model_type", type.field(), type.getMessage());
+        assertFalse(Files.exists(dir.resolve("a")) || Files.exists(dir.resolve("b")));
+    }
+
+    /** Interrupted after its first tensor, mid-way through a shard: the temporary directory goes too. */
+    @Test
+    void interruptedRunLeavesNothing() throws IOException {
+        Path gguf = ggufOf(Architecture.LLAMA, QuantFormat.F32);
+        Path out = dir.resolve("stopped");
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        ModelQuantizerListener stopAfterOne = new ModelQuantizerListener() {
+            @Override
+            public void tensorDone(ModelQuantizerReport.TensorStats t, ModelQuantizerProgress p) {
+                done.incrementAndGet();
+                Thread.currentThread().interrupt();
+            }
+        };
+        ModelQuantizerException e;
+        try {
+            e = assertThrows(ModelQuantizerException.class, () -> export(gguf, out,
+                    ModelOptOptions.of(ModelOptOptions.Algorithm.FP8).withListener(stopAfterOne)));
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(1, done.get(), "stopped after the first tensor");
+        assertTrue(e.getMessage().contains("was interrupted"), e.getMessage());
+        assertFalse(Files.exists(out));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().contains(".tmp-")), "no temporary directory left");
+        }
+    }
 }
