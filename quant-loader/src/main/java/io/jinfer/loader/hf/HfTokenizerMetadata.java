@@ -32,7 +32,9 @@ import java.util.regex.Pattern;
  * Token types: {@code <0xNN>} pieces are BYTE, special added tokens CONTROL, other added tokens
  * USER_DEFINED, the unknown token UNKNOWN, padding up to the model's vocabulary size UNUSED, the
  * rest NORMAL. Special token ids, {@code add_bos_token}/{@code add_eos_token} and the chat template
- * come from {@code tokenizer_config.json} (ids from {@code config.json} when it names none).
+ * come from {@code tokenizer_config.json} (ids from {@code config.json} when it names none; whether
+ * BOS is added from the tokenizer's {@code TemplateProcessing} post-processor when the config does
+ * not say).
  */
 public final class HfTokenizerMetadata {
     /** Name of the file holding special tokens and the chat template. */
@@ -120,6 +122,13 @@ public final class HfTokenizerMetadata {
             md.put("tokenizer.ggml.merges", new GgufMetadata.Entry(GgufValueType.ARRAY, GgufValueType.STRING, v.merges));
         }
         specialTokens(directory, config, v, tokens, md);
+        if (!md.containsKey("tokenizer.ggml.add_bos_token") && md.containsKey("tokenizer.ggml.bos_token_id")) {
+            Boolean addBos = templateStartsWith(root.get("post_processor"), tokens,
+                    ((Long) md.get("tokenizer.ggml.bos_token_id").value()).intValue());
+            if (addBos != null) {
+                md.put("tokenizer.ggml.add_bos_token", new GgufMetadata.Entry(GgufValueType.BOOL, null, addBos));
+            }
+        }
         if (v.spm) {
             md.put("tokenizer.ggml.add_space_prefix", new GgufMetadata.Entry(GgufValueType.BOOL, null, v.addSpacePrefix));
         }
@@ -332,6 +341,30 @@ public final class HfTokenizerMetadata {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether a {@code TemplateProcessing} post-processor (alone or in a Sequence) starts a single
+     * sequence with the BOS token, as Llama 3's tokenizer.json says it adds BOS instead of
+     * {@code add_bos_token}.
+     *
+     * @return the answer, or null when there is no such template
+     */
+    private static Boolean templateStartsWith(JsonNode post, List<String> tokens, int bos) {
+        JsonNode t = find(post, "TemplateProcessing");
+        if (t == null) {
+            for (JsonNode p : post == null ? List.<JsonNode>of() : post.path("processors")) {
+                t = find(p, "TemplateProcessing");
+                if (t != null) {
+                    break;
+                }
+            }
+        }
+        if (t == null || !t.path("single").isArray() || t.path("single").isEmpty()) {
+            return null;
+        }
+        JsonNode first = t.path("single").get(0).get("SpecialToken");
+        return first != null && tokens.get(bos).equals(first.path("id").asText());
     }
 
     /** Whether a SentencePiece-style tokenizer puts "▁" before the text (Prepend normaliser or Metaspace). */

@@ -181,6 +181,27 @@ class HfTokenizerMetadataTest {
     }
 
     @Test
+    void llama3StyleTemplateSaysBosIsAdded() throws IOException {
+        String tokenizer = """
+                {"added_tokens":[{"id":3,"content":"<|begin_of_text|>","special":true}],
+                 "pre_tokenizer":{"type":"ByteLevel","use_regex":true},
+                 "post_processor":{"type":"Sequence","processors":[{"type":"ByteLevel"},
+                   {"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"<|begin_of_text|>","type_id":0}},
+                     {"Sequence":{"id":"A","type_id":0}}]}]},
+                 "model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2},"merges":["a b"]}}""";
+        Files.writeString(dir.resolve("tokenizer.json"), tokenizer);
+        Files.writeString(dir.resolve(HfTokenizerMetadata.TOKENIZER_CONFIG), "{\"bos_token\":\"<|begin_of_text|>\"}");
+        Map<String, GgufMetadata.Entry> out = HfTokenizerMetadata.read(dir, config(4));
+        assertEquals("gpt-2", out.get("tokenizer.ggml.pre").value());
+        assertEquals(3L, out.get("tokenizer.ggml.bos_token_id").value());
+        assertEquals(true, out.get("tokenizer.ggml.add_bos_token").value());
+        assertEquals(List.of("a b"), out.get("tokenizer.ggml.merges").value());
+
+        Files.writeString(dir.resolve("tokenizer.json"), tokenizer.replace("{\"SpecialToken\":{\"id\":\"<|begin_of_text|>\",\"type_id\":0}},", ""));
+        assertEquals(false, HfTokenizerMetadata.read(dir, config(4)).get("tokenizer.ggml.add_bos_token").value());
+    }
+
+    @Test
     void problemsNameTheirKey() throws IOException {
         ModelFormatException missing = assertThrows(ModelFormatException.class, () -> HfTokenizerMetadata.read(dir, config(8)));
         assertEquals("tokenizer.json", missing.field());
