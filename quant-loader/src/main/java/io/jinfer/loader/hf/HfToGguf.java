@@ -179,6 +179,11 @@ public final class HfToGguf implements AutoCloseable {
             }
             out.add(new Tensor(role.get(), new TensorView(role.get(), view.format(), view.shape(), view.data()), p));
         }
+        if (!config.tieWordEmbeddings() && !checkpoint.hasTensor("lm_head.weight")) {
+            // A GGUF file without output.weight reuses the embeddings: a different model than config.json says.
+            throw new ModelFormatException(directory, -1, "lm_head.weight", "config.json says tie_word_embeddings is "
+                    + "false but the checkpoint has no lm_head.weight");
+        }
         return out;
     }
 

@@ -205,4 +205,17 @@ class HfDirectoryQuantizeTest {
                 () -> quantize(hf, dir.resolve("x.gguf"), QuantFormat.Q4_K));
         assertTrue(e.getMessage().contains("already quantised (MODELOPT_FP8)"), e.getMessage());
     }
+
+    @Test
+    void untiedDirectoryWithoutLmHeadIsRefused() throws IOException {
+        Path gguf = dir.resolve("tied.gguf");
+        SyntheticModels.write(SyntheticModel.tiny().withWeightFormat(QuantFormat.F32).withTiedEmbeddings(true), gguf);
+        Path hf = HfDirectories.write(gguf, dir.resolve("tied"), 1);
+        Path config = hf.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"tie_word_embeddings\":true",
+                "\"tie_word_embeddings\":false"));
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> quantize(hf, dir.resolve("x.gguf"), QuantFormat.Q8_0));
+        assertEquals("lm_head.weight", e.field(), e.getMessage());
+    }
 }
