@@ -80,6 +80,57 @@ final class E2m1Codec extends ScaledCodec {
     }
 
     @Override
+    void dot2(MemorySegment w, long off0, long off1, int cols, float[] x, float[] sums, float[] scratch,
+            float[] out, int o) {
+        int block = columnBlock();
+        int cells = (cols + block - 1) / block;
+        // the last column a vector may start at, for the second (later) row: when its loads would
+        // leave the tensor (the last rows) or there is no room for two rows' factors (one-column
+        // cells), each row goes through dot() on its own
+        long lastVector = vectors && block % 2 == 0 ? 2 * (w.byteSize() - ln.length() - off1) : -1;
+        if (2 * cells > scratch.length || lastVector < cols - ln.length()) {
+            super.dot2(w, off0, off1, cols, x, sums, scratch, out, o);
+            return;
+        }
+        // two rows per pass: each activation vector is loaded once, and the two rows' sums are
+        // independent chains; each row's arithmetic is exactly that of dot()
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        factors(gridRowAt(off0), cells, scratch);
+        factors(gridRowAt(off1), cells, scratch, cells);
+        FloatVector total0 = FloatVector.zero(f);
+        FloatVector total1 = total0;
+        float tail0 = 0f;
+        float tail1 = 0f;
+        for (int c = 0, cell = 0; c < cols; cell++) {
+            int end = Math.min(cols, c + block);
+            FloatVector acc0 = FloatVector.zero(f);
+            FloatVector acc1 = acc0;
+            for (; c + step <= end; c += step) {
+                FloatVector xv = FloatVector.fromArray(f, x, c);
+                acc0 = values(w, off0, c).fma(xv, acc0);
+                acc1 = values(w, off1, c).fma(xv, acc1);
+            }
+            float factor0 = scratch[cell];
+            float factor1 = scratch[cells + cell];
+            total0 = acc0.fma(FloatVector.broadcast(f, factor0), total0);
+            total1 = acc1.fma(FloatVector.broadcast(f, factor1), total1);
+            if (c < end) {
+                float rest0 = 0f;
+                float rest1 = 0f;
+                for (; c < end; c++) {
+                    rest0 += value(w, off0, c) * x[c];
+                    rest1 += value(w, off1, c) * x[c];
+                }
+                tail0 += rest0 * factor0;
+                tail1 += rest1 * factor1;
+            }
+        }
+        out[o] = Lanes.sum(total0) + tail0;
+        out[o + 1] = Lanes.sum(total1) + tail1;
+    }
+
+    @Override
     void decode(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
         int step = ln.length();
         long rowStart = rowStartOf(off);

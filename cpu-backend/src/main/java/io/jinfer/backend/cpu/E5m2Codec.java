@@ -53,6 +53,48 @@ final class E5m2Codec extends ScaledCodec {
     }
 
     @Override
+    void dot2(MemorySegment w, long off0, long off1, int cols, float[] x, float[] sums, float[] scratch,
+            float[] out, int o) {
+        // two rows per pass: each activation vector is loaded once, and the two rows' sums are
+        // independent chains; each row's arithmetic is exactly that of dot()
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        long grid0 = gridRowAt(off0);
+        long grid1 = gridRowAt(off1);
+        int block = columnBlock();
+        FloatVector total0 = FloatVector.zero(f);
+        FloatVector total1 = total0;
+        float tail0 = 0f;
+        float tail1 = 0f;
+        for (int c = 0, cell = 0; c < cols; cell++) {
+            int end = Math.min(cols, c + block);
+            FloatVector acc0 = FloatVector.zero(f);
+            FloatVector acc1 = acc0;
+            if (vectors) {
+                for (; c + step <= end; c += step) {
+                    FloatVector xv = FloatVector.fromArray(f, x, c);
+                    acc0 = values(w, off0 + c).fma(xv, acc0);
+                    acc1 = values(w, off1 + c).fma(xv, acc1);
+                }
+            }
+            float rest0 = 0f;
+            float rest1 = 0f;
+            for (; c < end; c++) {
+                rest0 += value(w, off0 + c) * x[c];
+                rest1 += value(w, off1 + c) * x[c];
+            }
+            float factor0 = factor(grid0 + cell);
+            float factor1 = factor(grid1 + cell);
+            total0 = acc0.fma(FloatVector.broadcast(f, factor0), total0);
+            total1 = acc1.fma(FloatVector.broadcast(f, factor1), total1);
+            tail0 += rest0 * factor0;
+            tail1 += rest1 * factor1;
+        }
+        out[o] = Lanes.sum(total0) + tail0;
+        out[o + 1] = Lanes.sum(total1) + tail1;
+    }
+
+    @Override
     void decode(MemorySegment w, long off, int cols, float[] dst, int dstOff) {
         int step = ln.length();
         long rowStart = rowStartOf(off);

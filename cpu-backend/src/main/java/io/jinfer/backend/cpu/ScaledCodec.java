@@ -25,8 +25,9 @@ import java.lang.foreign.ValueLayout;
  * codecs and stop inlining them. Expanded values are {@code code * (scale * globalScale)}, rounded as
  * {@link ScaledDequantizer} rounds them, so expanded rows (prefill, {@code dequantizeRow}) are
  * bit-identical to the reference. The one-token product sums {@code code * x} per cell in vector
- * lanes and multiplies each cell's sum by its factor once; the order is fixed, so results do not
- * depend on threads or on what the JIT has compiled.
+ * lanes and multiplies each cell's sum by its factor once, two rows per pass where it can (sharing
+ * the activation loads); each row's order of operations is fixed, so results do not depend on
+ * threads or on what the JIT has compiled.
  */
 abstract class ScaledCodec extends RowCodec {
     /** E4M3 and E8M0 scale bytes decoded, indexed by byte. */
@@ -107,27 +108,39 @@ abstract class ScaledCodec extends RowCodec {
      * @param dst receives {@code scale * globalScale} of each, from index 0
      */
     final void factors(long first, int count, float[] dst) {
+        factors(first, count, dst, 0);
+    }
+
+    /**
+     * As {@link #factors(long, int, float[])}, into {@code dst} from index {@code at}.
+     *
+     * @param first index of the first cell
+     * @param count how many
+     * @param dst receives the factors
+     * @param at index of the first in {@code dst}
+     */
+    final void factors(long first, int count, float[] dst, int at) {
         MemorySegment d = scaleData;
         float g = globalScale;
         switch (scaleFormat) {
             case F32 -> {
                 for (int i = 0; i < count; i++) {
-                    dst[i] = d.getAtIndex(LittleEndian.FLOAT, first + i) * g;
+                    dst[at + i] = d.getAtIndex(LittleEndian.FLOAT, first + i) * g;
                 }
             }
             case F8_E4M3 -> {
                 for (int i = 0; i < count; i++) {
-                    dst[i] = E4M3_SCALES[d.get(ValueLayout.JAVA_BYTE, first + i) & 0xFF] * g;
+                    dst[at + i] = E4M3_SCALES[d.get(ValueLayout.JAVA_BYTE, first + i) & 0xFF] * g;
                 }
             }
             case E8M0 -> {
                 for (int i = 0; i < count; i++) {
-                    dst[i] = E8M0_SCALES[d.get(ValueLayout.JAVA_BYTE, first + i) & 0xFF] * g;
+                    dst[at + i] = E8M0_SCALES[d.get(ValueLayout.JAVA_BYTE, first + i) & 0xFF] * g;
                 }
             }
             default -> {
                 for (int i = 0; i < count; i++) {
-                    dst[i] = factor(first + i);
+                    dst[at + i] = factor(first + i);
                 }
             }
         }

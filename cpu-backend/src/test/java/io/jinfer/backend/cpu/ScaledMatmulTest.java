@@ -56,21 +56,29 @@ class ScaledMatmulTest {
         ScaledTensor channel = CheckpointQuantizer.fp8PerChannel(QuantFormat.F8_E4M3, w, rows, cols);
         out.add(withScales(channel, QuantFormat.F16).view("F8_E4M3 per channel, F16 scales"));
         out.add(withScales(channel, QuantFormat.BF16).view("F8_E4M3 per channel, BF16 scales"));
-        out.add(CheckpointQuantizer.nvfp4(w, rows, cols).view("NVFP4"));
+        ScaledTensor nvfp4 = CheckpointQuantizer.nvfp4(w, rows, cols);
+        out.add(nvfp4.view("NVFP4"));
+        // the same E2M1 codes with the block scales widened to F32 / F16 / BF16 (exact for E4M3 values)
+        out.add(withScales(nvfp4, QuantFormat.F32).view("E2M1 1x16, F32 scales"));
+        out.add(withScales(nvfp4, QuantFormat.F16).view("E2M1 1x16, F16 scales"));
+        out.add(withScales(nvfp4, QuantFormat.BF16).view("E2M1 1x16, BF16 scales"));
         out.add(CheckpointQuantizer.mxfp4(w, rows, cols).view("MXFP4"));
         return out;
     }
 
-    /** The same tensor with its F32 scales stored as F16 or BF16, as compressed-tensors may store them. */
+    /** The same tensor with its scales stored as F32, F16 or BF16 (as compressed-tensors may store them). */
     static ScaledTensor withScales(ScaledTensor t, QuantFormat format) {
         WeightScales s = t.scales();
-        int n = Math.toIntExact(s.data().byteSize() / 4);
-        MemorySegment d = MemorySegment.ofArray(new byte[2 * n]);
+        int n = Math.toIntExact(s.gridRows(t.rows()) * s.gridColumns(t.columns()));
+        int width = format == QuantFormat.F32 ? 4 : 2;
+        MemorySegment d = MemorySegment.ofArray(new byte[width * n]);
         for (int i = 0; i < n; i++) {
-            float v = s.data().getAtIndex(LittleEndian.FLOAT, i);
-            short bits = format == QuantFormat.F16 ? Float.floatToFloat16(v)
-                    : (short) (Float.floatToRawIntBits(v) >>> 16);
-            d.setAtIndex(LittleEndian.SHORT, i, bits);
+            float v = ScaledDequantizer.scaleValue(s, i);
+            switch (format) {
+                case F32 -> d.setAtIndex(LittleEndian.FLOAT, i, v);
+                case F16 -> d.setAtIndex(LittleEndian.SHORT, i, Float.floatToFloat16(v));
+                default -> d.setAtIndex(LittleEndian.SHORT, i, (short) (Float.floatToRawIntBits(v) >>> 16));
+            }
         }
         return new ScaledTensor(t.format(), t.rows(), t.columns(), t.codes(),
                 new WeightScales(format, d, s.rowBlock(), s.columnBlock(), s.globalScale()));
@@ -128,6 +136,24 @@ class ScaledMatmulTest {
                                 + " (tolerance " + c.tolerance()[i] + ")");
                     }
                 }
+            }
+        }
+    }
+
+    static List<VectorSpecies<Float>> species() {
+        return KernelSetup.species();
+    }
+
+    @ParameterizedTest
+    @MethodSource("species")
+    void resultsDoNotDependOnTheThreadCount(VectorSpecies<Float> species) {
+        try (VectorKernels one = new VectorKernels(1, species); VectorKernels three = new VectorKernels(3, species)) {
+            for (Case c : CASES) {
+                float[] a = new float[c.expected().length];
+                float[] b = new float[c.expected().length];
+                one.matmul(c.w(), c.x(), a, c.n());
+                three.matmul(c.w(), c.x(), b, c.n());
+                assertArrayEquals(a, b, c.w() + " n=" + c.n());
             }
         }
     }
