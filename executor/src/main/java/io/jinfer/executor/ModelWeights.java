@@ -2,6 +2,7 @@ package io.jinfer.executor;
 
 import io.jinfer.api.ModelFormatException;
 import io.jinfer.api.QuantFormat;
+import io.jinfer.api.format.ScaledDequantizer;
 import io.jinfer.api.spi.TensorView;
 import io.jinfer.loader.gguf.GgufFile;
 import java.nio.file.Path;
@@ -147,7 +148,7 @@ public record ModelWeights(
         }
 
         TensorView supported(TensorView t) {
-            if (!t.format().isSupported()) {
+            if (!t.format().isSupported() && !(t.scales() != null && ScaledDequantizer.needsScales(t.format()))) {
                 throw new ModelFormatException(path(), -1, t.name(), "tensor format " + t.format()
                         + (t.format().isGguf() ? " (ggml type " + t.format().ggmlType() + ")" : "") + " is not supported yet");
             }

@@ -75,6 +75,26 @@ final class HfCheckpoints {
     }
 
     /**
+     * Writes a llama-family GGUF file that is not synthetic here (such as the shared master) the same
+     * way, its shape read from the metadata.
+     */
+    static void writeFromGguf(Path gguf, Path dir) {
+        SyntheticModel spec;
+        try (GgufFile in = GgufFile.open(gguf)) {
+            io.jinfer.loader.gguf.GgufMetadata md = in.metadata();
+            String a = md.getString("general.architecture");
+            int heads = md.getInt(a + ".attention.head_count");
+            spec = new SyntheticModel(Architecture.valueOf(a.toUpperCase(java.util.Locale.ROOT)),
+                    md.getInt(a + ".embedding_length"), md.getInt(a + ".block_count"), heads,
+                    md.getInt(a + ".attention.head_count_kv", heads), md.getInt(a + ".feed_forward_length"),
+                    md.getStringArray("tokenizer.ggml.tokens").size(), md.getInt(a + ".context_length", 2048),
+                    (float) md.getDouble(a + ".rope.freq_base", 10000), !in.hasTensor("output.weight"),
+                    in.tensor("blk.0.attn_q.weight").format(), 0);
+        }
+        write(spec, gguf, dir, 1);
+    }
+
+    /**
      * llama.cpp's converter moves HF row {@code j * half + i} of each head to GGUF row {@code 2i + j};
      * this moves it back.
      */

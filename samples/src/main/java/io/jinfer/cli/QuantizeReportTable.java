@@ -20,9 +20,11 @@ final class QuantizeReportTable {
      */
     static void print(PrintStream out, ModelQuantizerReport r) {
         long converted = r.tensors().stream().filter(ModelQuantizerReport.TensorStats::converted).count();
-        out.printf(Locale.ROOT, "%s (%s) -> %s (%s) as %s (general.file_type %d) in %.2f s, %.1f MB/s%n",
-                r.input(), Sizes.human(r.bytesIn()), r.output(), Sizes.human(r.bytesOut()),
-                ModelQuantizer.targetName(r.target()), r.fileType(), r.seconds(),
+        // A negative file type marks a ModelOpt safetensors checkpoint, which has none.
+        String as = r.fileType() < 0 ? "ModelOpt " + ModelQuantizer.targetName(r.target()) + " safetensors"
+                : ModelQuantizer.targetName(r.target()) + " (general.file_type " + r.fileType() + ")";
+        out.printf(Locale.ROOT, "%s (%s) -> %s (%s) as %s in %.2f s, %.1f MB/s%n",
+                r.input(), Sizes.human(r.bytesIn()), r.output(), Sizes.human(r.bytesOut()), as, r.seconds(),
                 r.seconds() > 0 ? r.bytesIn() / 1e6 / r.seconds() : 0.0);
         out.printf(Locale.ROOT, "%d of %d tensors converted, %d copied unchanged%n%n", converted,
                 r.tensors().size(), r.tensors().size() - converted);

@@ -301,4 +301,75 @@ class QuantizeCommandTest {
             return s.evaluate(tokens);
         }
     }
+
+    // --- safetensors input and ModelOpt output
+
+    @ParameterizedTest
+    @CsvSource({"fp8, out, FP8, TENSOR", "nvfp4, out, NVFP4, TENSOR", "FP8, out.dir, FP8, TENSOR"})
+    void modelOptTypesWriteADirectory(String type, String out, String algo, String granularity) {
+        QuantizeCommand.Settings s = parse("in", out, "--type", type);
+        assertEquals(algo, s.modelOpt().name());
+        assertEquals(granularity, s.granularity().name());
+        assertEquals(null, s.type());
+        assertEquals("CHANNEL", parse("in", "o", "--type", "fp8", "--granularity", "channel").granularity().name());
+        assertEquals(QuantFormat.NVFP4, parse("in", "o.gguf", "--type", "nvfp4").type(), "a .gguf OUT is a GGUF file");
+        assertEquals(null, parse("in", "o.gguf", "--type", "nvfp4").modelOpt());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "in out.gguf --type fp8 | writes a ModelOpt safetensors directory",
+        "in out --type q8_0 --granularity channel | --granularity applies to --type fp8 only",
+        "in out --type fp8 --granularity block | --granularity: expected one of tensor, channel"})
+    void modelOptMisuseIsExplained(String line, String message) {
+        Cli r = Cli.run(("quantize " + line).split(" "));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains(message), r.err());
+    }
+
+    @Test
+    void ggufBecomesAModelOptCheckpointAndADirectoryBecomesAGguf() throws IOException {
+        Path fp8 = dir.resolve("fp8");
+        Cli r = Cli.run("quantize", tinyF32.toString(), fp8.toString(), "--type", "fp8", "--granularity", "channel");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("as ModelOpt f8_e4m3 safetensors"), r.out());
+        assertTrue(Files.isRegularFile(fp8.resolve("hf_quant_config.json")));
+        assertTrue(Files.isRegularFile(fp8.resolve("model.safetensors")));
+        try (Runtime rt = Runtime.builder().threads(1).build(); Model m = rt.loadModel(fp8)) {
+            assertEquals(QuantFormat.F8_E4M3, m.weightFormat());
+        }
+
+        // The same model as a plain BF16 directory with a tokenizer.json, quantised to a GGUF file.
+        Path hf = Files.createDirectories(dir.resolve("hf"));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(fp8.resolve("config.json").toFile());
+        config.remove("quantization_config");
+        Files.writeString(hf.resolve("config.json"), json.writeValueAsString(config));
+        io.jinfer.loader.safetensors.SafetensorsWriter w = new io.jinfer.loader.safetensors.SafetensorsWriter();
+        try (GgufFile in = GgufFile.open(tinyF32)) {
+            for (var t : in.tensors()) {
+                String name = io.jinfer.loader.hf.HfTensorNames.toHf(t.name()).orElseThrow();
+                long[] g = t.shape();
+                w.add(name, io.jinfer.loader.safetensors.SafetensorsDtype.F32, g.length == 1 ? g : new long[] {g[1], g[0]},
+                        t.data());
+            }
+            w.write(hf.resolve("model.safetensors"));
+            StringBuilder vocab = new StringBuilder();
+            List<String> tokens = in.metadata().getStringArray("tokenizer.ggml.tokens");
+            for (int i = 0; i < tokens.size(); i++) {
+                vocab.append(i == 0 ? "" : ",").append("[\"").append(tokens.get(i).replace("\\", "\\\\")
+                        .replace("\"", "\\\"")).append("\",").append(-i).append("]");
+            }
+            Files.writeString(hf.resolve("tokenizer.json"), "{\"model\":{\"type\":\"Unigram\",\"unk_id\":0,"
+                    + "\"vocab\":[" + vocab + "]}}");
+        }
+        Path gguf = dir.resolve("from-hf.gguf");
+        Cli q = Cli.run("quantize", hf.toString(), gguf.toString(), "--type", "q8_0");
+        assertEquals(0, q.code(), q.toString());
+        try (GgufFile g = GgufFile.open(gguf)) {
+            assertEquals(QuantFormat.Q8_0, g.tensor("blk.0.ffn_up.weight").format());
+            assertEquals("llama", g.metadata().getString("tokenizer.ggml.model"));
+            assertEquals(hf.getFileName().toString(), g.metadata().getString("general.name"));
+        }
+    }
 }

@@ -2,10 +2,10 @@ package io.jinfer.loader.quant;
 
 import io.jinfer.api.ModelFormatException;
 import io.jinfer.api.QuantFormat;
-import io.jinfer.loader.gguf.GgufFile;
 import io.jinfer.loader.gguf.GgufMetadata;
 import io.jinfer.loader.gguf.GgufTensorInfo;
 import io.jinfer.loader.gguf.GgufWriter;
+import io.jinfer.loader.hf.HfToGguf;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -19,7 +19,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Converts an F32, F16 or BF16 GGUF model to another weight format, as
+ * Converts an F32, F16 or BF16 GGUF model, or a Hugging Face safetensors directory converted on the
+ * way as llama.cpp's {@code convert_hf_to_gguf.py} would (see {@link HfToGguf}: GGUF metadata and
+ * names, llama Q/K rows permuted, 1-D tensors as F32), to another weight format, as
  * {@code llama-quantize --pure} does: every weight matrix gets the target format (see
  * {@link #TARGETS}), 1-D tensors (norms, biases) and the few matrices llama-quantize keeps are copied
  * unchanged. The bytes of each converted tensor are those llama-quantize writes (see
@@ -42,7 +44,7 @@ public final class ModelQuantizer {
     public static final List<QuantFormat> TARGETS = List.of(QuantFormat.Q8_0, QuantFormat.Q4_0, QuantFormat.Q4_1,
             QuantFormat.Q5_0, QuantFormat.Q5_1, QuantFormat.Q2_K, QuantFormat.Q3_K, QuantFormat.Q4_K,
             QuantFormat.Q5_K, QuantFormat.Q6_K, QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4,
-            QuantFormat.NVFP4, QuantFormat.F16, QuantFormat.BF16);
+            QuantFormat.NVFP4, QuantFormat.F16, QuantFormat.BF16, QuantFormat.F32);
 
     /** The value of {@code general.quantization_version} (ggml's {@code GGML_QNT_VERSION}). */
     public static final int QUANTIZATION_VERSION = 2;
@@ -104,7 +106,9 @@ public final class ModelQuantizer {
     /**
      * Quantises {@code input} into {@code output}.
      *
-     * @param input a GGUF model whose weight matrices are F32, F16 or BF16
+     * @param input a GGUF model whose weight matrices are F32, F16 or BF16, or a Hugging Face model
+     *     directory of F32, F16 or BF16 safetensors with {@code config.json} and {@code tokenizer.json}
+     *     (converted as llama.cpp's {@code convert_hf_to_gguf.py} does, see {@link HfToGguf})
      * @param output the file to create or replace; not the input
      * @return what was written, with the error of every converted tensor
      * @throws ModelQuantizerException when a weight matrix has another format, the output is the
@@ -118,16 +122,17 @@ public final class ModelQuantizer {
         Objects.requireNonNull(output, "output");
         checkOutput(input, output);
         long start = System.nanoTime();
-        try (GgufFile in = GgufFile.open(input)) {
-            List<TensorPlan> plans = plan(in);
+        try (QuantizerInput in = QuantizerInput.open(input)) {
+            List<Planned> plans = plan(in);
             GgufWriter writer = new GgufWriter();
             copyMetadata(in.metadata(), writer);
-            ProgressTracker tracker = new ProgressTracker(options.listener(), plans);
+            ProgressTracker tracker = new ProgressTracker(options.listener(),
+                    plans.stream().map(Planned::plan).toList());
             long size;
             try (RowWorkers workers = RowWorkers.create(options.threads())) {
-                for (TensorPlan p : plans) {
-                    writer.addTensor(p.name(), p.format(), p.info().shape(),
-                            new TensorConverter(p, in.tensor(p.name()), workers, tracker));
+                for (Planned p : plans) {
+                    writer.addTensor(p.plan().name(), p.plan().format(), p.plan().info().shape(),
+                            new TensorConverter(p.plan(), p.tensor().data(), p.tensor().permutation(), workers, tracker));
                 }
                 size = writer.write(output);
             } catch (UncheckedIOException e) {
@@ -139,9 +144,12 @@ public final class ModelQuantizer {
                 throw e;
             }
             return new ModelQuantizerReport(input, output, options.target(), LlamaFileType.of(options.target()),
-                    tracker.tensors(), in.fileSize(), size, (System.nanoTime() - start) / 1e9);
+                    tracker.tensors(), in.bytes(), size, (System.nanoTime() - start) / 1e9);
         }
     }
+
+    /** A tensor of the input with what to do with it. */
+    private record Planned(TensorPlan plan, QuantizerInput.Tensor tensor) {}
 
     private static void checkOutput(Path input, Path output) {
         Path in = input.toAbsolutePath().normalize();
@@ -168,24 +176,28 @@ public final class ModelQuantizer {
     }
 
     /** Decides every tensor's format, in llama.cpp's order, and checks that the inputs can be read. */
-    private List<TensorPlan> plan(GgufFile in) {
-        GgufMetadata meta = in.metadata();
-        if (meta.has(SPLIT_COUNT_KEY) && meta.get(SPLIT_COUNT_KEY).get() instanceof Long n && n > 1) {
+    private List<Planned> plan(QuantizerInput in) {
+        Map<String, GgufMetadata.Entry> meta = in.metadata();
+        if (meta.containsKey(SPLIT_COUNT_KEY) && meta.get(SPLIT_COUNT_KEY).value() instanceof Long n && n > 1) {
             throw new ModelQuantizerException(in.path() + " is one part of a model split into " + n
                     + " files; merge them first (llama-gguf-split --merge)");
         }
-        List<GgufTensorInfo> infos = new ArrayList<>(in.tensorInfos());
-        infos.sort(LlamaTensorOrder.COMPARATOR);
-        List<TensorPlan> plans = new ArrayList<>(infos.size());
-        Map<String, QuantFormat> mixed = options.mix() == null ? Map.of() : options.mix().plan(infos);
-        for (GgufTensorInfo info : infos) {
-            TensorPlan p = TensorPlan.of(info, mixed.getOrDefault(info.name(), options.target()));
+        List<QuantizerInput.Tensor> tensors = new ArrayList<>(in.tensors());
+        tensors.sort((a, b) -> LlamaTensorOrder.COMPARATOR.compare(a.info(), b.info()));
+        List<Planned> plans = new ArrayList<>(tensors.size());
+        Map<String, QuantFormat> mixed = options.mix() == null ? Map.of()
+                : options.mix().plan(tensors.stream().map(QuantizerInput.Tensor::info).toList());
+        for (QuantizerInput.Tensor t : tensors) {
+            GgufTensorInfo info = t.info();
+            // Converted checkpoints keep 1-D tensors (norms, biases) in F32, as llama.cpp's converter writes them.
+            TensorPlan p = QuantizerInput.widens(t) ? new TensorPlan(info, QuantFormat.F32, true, false)
+                    : TensorPlan.of(info, mixed.getOrDefault(info.name(), options.target()));
             if (p.convert() && !TensorPlan.SOURCE_FORMATS.contains(info.format())) {
                 throw new ModelQuantizerException(in.path() + ": tensor " + info.name() + " is " + info.format()
                         + "; quantize reads weight matrices in F32, F16 or BF16 only (converting already "
                         + "quantised weights again would add their errors)");
             }
-            plans.add(p);
+            plans.add(new Planned(p, t));
         }
         return plans;
     }
@@ -194,8 +206,8 @@ public final class ModelQuantizer {
      * Copies every key except those llama-quantize replaces, then sets them at the end as it does:
      * the quantisation version, then the file type.
      */
-    private void copyMetadata(GgufMetadata meta, GgufWriter writer) {
-        for (Map.Entry<String, GgufMetadata.Entry> e : meta.entries().entrySet()) {
+    private void copyMetadata(Map<String, GgufMetadata.Entry> meta, GgufWriter writer) {
+        for (Map.Entry<String, GgufMetadata.Entry> e : meta.entrySet()) {
             String key = e.getKey();
             if (!key.equals(FILE_TYPE_KEY) && !key.equals(QUANTIZATION_VERSION_KEY) && !SPLIT_KEYS.contains(key)) {
                 writer.put(key, e.getValue());

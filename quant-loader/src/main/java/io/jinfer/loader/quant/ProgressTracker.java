@@ -22,6 +22,17 @@ final class ProgressTracker {
      * @param listener told about every step
      * @param plans every tensor of the run
      */
+    /**
+     * @param listener told about progress
+     * @param tensorCount tensors to write
+     * @param bytesTotal bytes to read
+     */
+    ProgressTracker(ModelQuantizerListener listener, int tensorCount, long bytesTotal) {
+        this.listener = listener;
+        this.tensorCount = tensorCount;
+        this.bytesTotal = bytesTotal;
+    }
+
     ProgressTracker(ModelQuantizerListener listener, List<TensorPlan> plans) {
         this.listener = listener;
         this.tensorCount = plans.size();

@@ -5,6 +5,7 @@ import io.jinfer.api.format.LittleEndian;
 import io.jinfer.api.format.ReferenceDequantizer;
 import io.jinfer.api.spi.TensorView;
 import io.jinfer.loader.gguf.GgufWriter;
+import io.jinfer.loader.hf.RopePermutation;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -26,6 +27,7 @@ final class TensorConverter implements GgufWriter.TensorData {
 
     private final TensorPlan plan;
     private final TensorView source;
+    private final RopePermutation permutation;
     private final RowWorkers workers;
     private final ProgressTracker tracker;
 
@@ -36,8 +38,21 @@ final class TensorConverter implements GgufWriter.TensorData {
      * @param tracker counts progress and collects the result
      */
     TensorConverter(TensorPlan plan, TensorView source, RowWorkers workers, ProgressTracker tracker) {
+        this(plan, source, null, workers, tracker);
+    }
+
+    /**
+     * @param plan what to write
+     * @param source the tensor in the input
+     * @param permutation the order rows are written in (elements, for a 1-D tensor), or null to keep it
+     * @param workers threads for the rows
+     * @param tracker counts progress and collects the result
+     */
+    TensorConverter(TensorPlan plan, TensorView source, RopePermutation permutation, RowWorkers workers,
+            ProgressTracker tracker) {
         this.plan = plan;
         this.source = source;
+        this.permutation = permutation;
         this.workers = workers;
         this.tracker = tracker;
     }
@@ -55,6 +70,9 @@ final class TensorConverter implements GgufWriter.TensorData {
 
     private ModelQuantizerReport.ErrorStats copy(OutputStream out) throws IOException {
         MemorySegment data = source.data();
+        if (permutation != null) {
+            return copyPermuted(out);
+        }
         byte[] buf = new byte[(int) Math.min(COPY_CHUNK, data.byteSize())];
         for (long at = 0; at < data.byteSize(); at += buf.length) {
             int n = (int) Math.min(buf.length, data.byteSize() - at);
@@ -63,6 +81,23 @@ final class TensorConverter implements GgufWriter.TensorData {
             checkInterrupted();
             tracker.advance(n, n);
         }
+        return new ModelQuantizerReport.ErrorStats(plan.name(), plan.format(), 0, 0, 0, 0, 0);
+    }
+
+    /** Copies rows (or the elements of a vector) in the permutation's order. */
+    private ModelQuantizerReport.ErrorStats copyPermuted(OutputStream out) throws IOException {
+        MemorySegment data = source.data();
+        boolean vector = plan.rows() == 1;
+        long units = vector ? plan.rowLength() : plan.rows();
+        long unitBytes = vector ? source.format().rowBytes(1) : source.format().rowBytes(plan.rowLength());
+        byte[] buf = new byte[Math.toIntExact(unitBytes)];
+        for (long u = 0; u < units; u++) {
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, permutation.sourceRow(u, units) * unitBytes, buf, 0,
+                    buf.length);
+            out.write(buf);
+            tracker.advance(buf.length, buf.length);
+        }
+        checkInterrupted();
         return new ModelQuantizerReport.ErrorStats(plan.name(), plan.format(), 0, 0, 0, 0, 0);
     }
 
@@ -117,7 +152,7 @@ final class TensorConverter implements GgufWriter.TensorData {
         float[] row = new float[cols];
         float[] back = new float[cols];
         for (int r = lo; r < hi; r++) {
-            readRow((first + r) * inRow, cols, row);
+            readRow(first + r, inRow, cols, row);
             long at = r * outRow;
             Quantizer.quantizeRow(to, row, 0, cols, b.segment, at);
             ReferenceDequantizer.dequantize(to, b.segment, at, cols, back, 0);
@@ -136,8 +171,25 @@ final class TensorConverter implements GgufWriter.TensorData {
         }
     }
 
-    /** Reads one row as floats; F16 and BF16 widen exactly, as ggml's converters do. */
-    private void readRow(long at, int cols, float[] row) {
+    /**
+     * Reads one row as floats; F16 and BF16 widen exactly, as ggml's converters do. With a
+     * permutation, row {@code r} of the output is read from its source row, and the elements of a
+     * vector are reordered.
+     */
+    private void readRow(long r, long inRow, int cols, float[] row) {
+        if (permutation != null && plan.rows() == 1) {
+            float[] plain = new float[cols];
+            readRowAt(0, cols, plain);
+            for (int i = 0; i < cols; i++) {
+                row[i] = plain[(int) permutation.sourceRow(i, cols)];
+            }
+            return;
+        }
+        long at = (permutation == null ? r : permutation.sourceRow(r, plan.rows())) * inRow;
+        readRowAt(at, cols, row);
+    }
+
+    private void readRowAt(long at, int cols, float[] row) {
         MemorySegment data = source.data();
         switch (source.format()) {
             case F32 -> MemorySegment.copy(data, LittleEndian.FLOAT, at, row, 0, cols);

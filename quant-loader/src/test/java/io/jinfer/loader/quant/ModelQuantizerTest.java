@@ -319,10 +319,11 @@ class ModelQuantizerTest {
         assertTrue(e.getMessage().contains("q4_k_m") && e.getMessage().contains("iq4_xs"), e.getMessage());
         assertEquals(QuantFormat.Q4_K, ModelQuantizer.parseTarget("Q4_K"));
         assertThrows(IllegalArgumentException.class, () -> ModelQuantizerOptions.builder(QuantFormat.Q8_K).build());
-        assertThrows(IllegalArgumentException.class, () -> ModelQuantizerOptions.builder(QuantFormat.F32).build());
+        assertThrows(IllegalArgumentException.class, () -> ModelQuantizerOptions.builder(QuantFormat.F8_E4M3).build());
+        assertEquals(QuantFormat.F32, ModelQuantizer.parseTarget("f32"), "f32: a plain conversion");
         assertThrows(IllegalArgumentException.class,
                 () -> ModelQuantizerOptions.builder(QuantFormat.Q8_0).threads(0).build());
-        assertEquals(16, ModelQuantizer.targetNames().size());
+        assertEquals(17, ModelQuantizer.targetNames().size());
         for (QuantFormat f : ModelQuantizer.TARGETS) {
             assertTrue(Quantizer.supports(f), f + " has a quantiser");
         }
