@@ -307,6 +307,30 @@ final class DenseMath {
     }
 
     /**
+     * One weight row with one token row: {@code out[o]} (added unless first), with exactly the
+     * arithmetic each (row, token) pair of the larger tiles gets, so a token computed here and the
+     * same token computed inside a tile give bit-identical results.
+     */
+    void tile1x1(float[] w, int w0, float[] x, int x0, int len, float[] out, int o, boolean first, int lanesAt) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        FloatVector a0 = FloatVector.zero(f);
+        int i = 0;
+        for (; i + step <= len; i += step) {
+            a0 = FloatVector.fromArray(f, w, w0 + i).fma(FloatVector.fromArray(f, x, x0 + i), a0);
+        }
+        a0.intoArray(w, lanesAt);
+        float s0 = Lanes.sum(w, lanesAt, step);
+        for (; i < len; i++) {
+            s0 += w[w0 + i] * x[x0 + i];
+        }
+        if (!first) {
+            s0 += out[o];
+        }
+        out[o] = s0;
+    }
+
+    /**
      * Converts {@link #length() lanes} IEEE binary16 values to floats, bit-exactly as
      * {@link Float#float16ToFloat} (the Vector API has no half-precision conversion of its own).
      *
