@@ -25,10 +25,15 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Any float species works: the quantised block kernels need 8 or 16 float lanes (AVX2, AVX-512)
  * and other widths fall back to expanding blocks with the reference dequantiser.
  *
- * <p>Where {@link NativeKernels} are loaded, products of Q4_0, Q8_0, Q4_K and Q6_K weights
- * in native memory (any number of tokens) run in C instead: the activations are quantised to 8 bits per block of 32
- * ({@link Q8Activations}) and multiplied with integer instructions, so those results differ from
- * the reference by the activation rounding (about 1e-2 of {@code Σ|w·x|} at most, see the tests).
+ * <p>Where {@link NativeKernels} are loaded, products of Q4_0, Q8_0, Q4_K and Q6_K weights in native
+ * memory (any number of tokens) run in C instead. For Q4_0 and Q8_0 the activations are quantised to
+ * 8 bits per block of 32 ({@link Q8Activations}) and multiplied with integer instructions, so those
+ * results differ from the reference by the activation rounding (about 1e-2 of {@code Σ|w·x|} at
+ * most, see the tests); Q4_K and Q6_K keep float activations.
+ *
+ * <p>Every path computes each (row, token) result with the same operations whatever the number of
+ * tokens and threads: column {@code j} of an {@code n}-token product is bit-identical with the
+ * one-token product of that column (continuous batching relies on it).
  */
 public final class VectorKernels implements Kernels {
     /** Weight rows per pool chunk: a few kilobytes of weights, enough to amortise the hand-off. */
