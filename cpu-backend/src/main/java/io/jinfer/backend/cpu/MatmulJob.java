@@ -98,7 +98,12 @@ final class MatmulJob implements WorkerPool.Task {
                     }
                 }
                 for (; t < n; t++) {
-                    for (int k = 0; k < rb; k++) {
+                    int k = 0;
+                    for (; k + 4 <= rb; k += 4) {
+                        math.tile4x1(buf, k * panel, panel, x, t * cols + c0, width, out, t * rows + r0 + k, first,
+                                lanes);
+                    }
+                    for (; k < rb; k++) {
                         math.tile1x1(buf, k * panel, x, t * cols + c0, width, out, t * rows + r0 + k, first, lanes);
                     }
                 }
