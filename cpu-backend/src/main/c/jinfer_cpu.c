@@ -1,17 +1,29 @@
 /*
- * jinfer native CPU kernels: one-token (decode) matrix products of Q4_0 / Q8_0 (and, further down,
- * Q4_K / Q6_K) weights with an activation vector already quantised to 8 bits (32 int8 values and
- * one float scale per block).
+ * jinfer native CPU kernels: matrix products of Q4_0 and Q8_0 weights with n tokens of activations
+ * already quantised to 8 bits (per block of 32 values: 32 int8 and one float scale), the quantiser
+ * that makes those activations, and products of Q4_K and Q6_K weights with float activations.
  *
- * The arithmetic is fixed so that a plain Java emulation reproduces it bit for bit
- * (NativeMatmulTest.emulate in the tests):
- *   for each block b, lane j in 0..7:  s = sum_{k<4} w[4j+k] * xq[32b+4j+k]   (exact int32)
- *                                      acc[j] = fma(f16(w.d) * xd[b], (float) s, acc[j])
- *   result = ((acc0+acc1)+(acc2+acc3)) + ((acc4+acc5)+(acc6+acc7))
- * Integer sums are exact whichever instructions compute them, so the AVX2 and the VNNI variants
+ * Layouts: row r of the weights starts at w + r * row_bytes; token t's quantised activations are
+ * xq[t * cols ..] and xd[t * blocks ..] (cols = 32 * blocks); its output for row r goes to
+ * out[t * out_stride + r].
+ *
+ * Determinism: each (row, token) result is computed by the same sequence of operations whatever
+ * the number of tokens, the tile it falls in, or the rows computed next to it, so a column of a
+ * many-token product is bit-identical to the one-token product of that column. A plain Java
+ * emulation reproduces the arithmetic bit for bit (NativeMatmulTest.emulate):
+ *
+ *   Q4_0 / Q8_0: for each block b, lane j in 0..7:
+ *        s = sum_{k<4} w[32b+4j+k] * xq[32b+4j+k]                 (exact int32)
+ *        acc[b & 1][j] = fma(f16(d_w[b]) * xd[b], (float) s, acc[b & 1][j])
+ *      v[j] = acc[0][j] + acc[1][j]
+ *      result = ((v0+v1)+(v2+v3)) + ((v4+v5)+(v6+v7))
+ *   (even and odd blocks in separate accumulators: the AVX-512 variant handles a pair of blocks
+ *   per 512-bit instruction, the AVX2 variant does the same with two 256-bit halves.)
+ *
+ * Integer sums are exact whichever instructions compute them, so the AVX2 and the AVX-512 variants
  * give identical results. Build with -ffp-contract=off: the only fused operations are the explicit ones.
  *
- * Compiled twice: with -mavx2 -mfma -mf16c, and additionally with AVX-512 VNNI (JINFER_VNNI).
+ * Compiled twice: with -mavx2 -mfma -mf16c, and with AVX-512 F/BW/VL/VNNI added (JINFER_VNNI).
  */
 #include <immintrin.h>
 #include <stdint.h>
@@ -21,6 +33,11 @@
 #define Q8_0_BYTES 34
 /* rows computed together so that each activation block is loaded once for all of them */
 #define GROUP 4
+/* software prefetch distance along each weight row, bytes (measured: the hardware prefetcher alone
+   leaves the four interleaved row streams short of the memory bandwidth) */
+#ifndef PREFETCH
+#define PREFETCH 512
+#endif
 
 #ifdef JINFER_VNNI
 #define VARIANT "avx512vnni"
@@ -42,6 +59,12 @@ static inline float half(const uint8_t *p) {
     return _cvtsh_ss(h);
 }
 
+static inline uint16_t half_bits(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return h;
+}
+
 static inline float hsum(__m256 acc) {
     float a[8];
     _mm256_storeu_ps(a, acc);
@@ -55,122 +78,287 @@ static inline __m256i nibbles(const uint8_t *q) {
     return _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
 }
 
-/*
- * Q4_0: weight value = nibble - 8. The nibble (0..15) is the unsigned operand, so
- * sum(w*x) = sum(nibble*x) - 8*sum(x); the correction is per lane and shared by the row group.
- * Pairs of nibble*x stay below 2*15*127, safe for the int16 step of AVX2.
- */
-void jinfer_q4_0_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
-        const int8_t *xq, const float *xd, float *out) {
-    const __m256i eights = _mm256_set1_epi8(8);
-    int32_t r = row_start;
-    for (; r + GROUP <= row_end; r += GROUP) {
-        const uint8_t *p[GROUP];
-        __m256 acc[GROUP];
-        for (int k = 0; k < GROUP; k++) {
-            p[k] = w + (int64_t) (r + k) * row_bytes;
-            acc[k] = _mm256_setzero_ps();
-        }
-        for (int32_t b = 0; b < blocks; b++) {
-            __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * b));
-            __m256i corr = dot_u8s8(eights, y);
-            float dx = xd[b];
-            for (int k = 0; k < GROUP; k++) {
-                const uint8_t *blk = p[k] + (int64_t) b * Q4_0_BYTES;
-                __m256i s = _mm256_sub_epi32(dot_u8s8(nibbles(blk + 2), y), corr);
-                float d = half(blk) * dx;
-                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s), acc[k]);
-            }
-        }
-        for (int k = 0; k < GROUP; k++) {
-            out[r + k] = hsum(acc[k]);
-        }
-    }
-    for (; r < row_end; r++) {
-        const uint8_t *p = w + (int64_t) r * row_bytes;
-        __m256 acc = _mm256_setzero_ps();
-        for (int32_t b = 0; b < blocks; b++) {
-            __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * b));
-            const uint8_t *blk = p + (int64_t) b * Q4_0_BYTES;
-            __m256i s = _mm256_sub_epi32(dot_u8s8(nibbles(blk + 2), y), dot_u8s8(eights, y));
-            float d = half(blk) * xd[b];
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s), acc);
-        }
-        out[r] = hsum(acc);
-    }
-}
-
 /* int32 lanes of sum(w*x) for 32 signed weight bytes and 32 signed activation bytes */
-static inline __m256i dot_s8s8(__m256i wq, __m256i y, __m256i ycorr) {
+static inline __m256i dot_s8s8(__m256i wq, __m256i y) {
 #ifdef JINFER_VNNI
-    /* w + 128 is unsigned: sum((w+128)*x) - 128*sum(x), the correction shared by the group */
-    return _mm256_sub_epi32(dot_u8s8(_mm256_xor_si256(wq, _mm256_set1_epi8((char) 0x80)), y), ycorr);
+    /* w + 128 is unsigned: sum((w+128)*x) - 128*sum(x) */
+    __m256i corr = dot_u8s8(_mm256_set1_epi8((char) 0x80), y);
+    return _mm256_sub_epi32(dot_u8s8(_mm256_xor_si256(wq, _mm256_set1_epi8((char) 0x80)), y), corr);
 #else
     /* |w| <= 128 and |x| <= 127: pairs stay below 32768 */
-    (void) ycorr;
     return dot_u8s8(_mm256_sign_epi8(wq, wq), _mm256_sign_epi8(y, wq));
 #endif
 }
 
-static inline __m256i q8_correction(__m256i y) {
-#ifdef JINFER_VNNI
-    return dot_u8s8(_mm256_set1_epi8((char) 0x80), y);
-#else
-    (void) y;
-    return _mm256_setzero_si256();
-#endif
+enum { FMT_Q4_0, FMT_Q8_0 };
+
+/* exact int32 lanes of one block (32 values) of Q4_0 or Q8_0 weights with 32 activation bytes */
+static inline __attribute__((always_inline)) __m256i block_dot(int fmt, const uint8_t *blk, const int8_t *y8) {
+    __m256i y = _mm256_loadu_si256((const __m256i *) y8);
+    if (fmt == FMT_Q4_0) {
+        return _mm256_sub_epi32(dot_u8s8(nibbles(blk + 2), y), dot_u8s8(_mm256_set1_epi8(8), y));
+    }
+    return dot_s8s8(_mm256_loadu_si256((const __m256i *) (blk + 2)), y);
 }
 
-/* Q8_0: weight value = signed byte. */
-void jinfer_q8_0_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
-        const int8_t *xq, const float *xd, float *out) {
-    int32_t r = row_start;
-    for (; r + GROUP <= row_end; r += GROUP) {
-        const uint8_t *p[GROUP];
-        __m256 acc[GROUP];
-        for (int k = 0; k < GROUP; k++) {
-            p[k] = w + (int64_t) (r + k) * row_bytes;
-            acc[k] = _mm256_setzero_ps();
-        }
-        for (int32_t b = 0; b < blocks; b++) {
-            __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * b));
-            __m256i corr = q8_correction(y);
-            float dx = xd[b];
-            for (int k = 0; k < GROUP; k++) {
-                const uint8_t *blk = p[k] + (int64_t) b * Q8_0_BYTES;
-                __m256i s = dot_s8s8(_mm256_loadu_si256((const __m256i *) (blk + 2)), y, corr);
-                float d = half(blk) * dx;
-                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s), acc[k]);
-            }
-        }
-        for (int k = 0; k < GROUP; k++) {
-            out[r + k] = hsum(acc[k]);
-        }
+#ifdef JINFER_VNNI
+/* A pair of blocks (b even, b + 1) in 512-bit vectors: lanes 0..7 block b, lanes 8..15 block b + 1. */
+typedef __m512 vf;
+typedef __m512i vi;
+#define TILE_ROWS 4
+#define TILE_TOKENS 4
+
+static inline vf vf_zero(void) { return _mm512_setzero_ps(); }
+static inline vi load_y(const int8_t *y) { return _mm512_loadu_si512((const void *) y); }
+static inline vf pair_ps(float a, float b) {
+    __m512 lo = _mm512_castps256_ps512(_mm256_set1_ps(a));
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(lo), _mm256_castps_pd(_mm256_set1_ps(b)), 1));
+}
+/* F16 scales of blocks b and b + 1, each spread over its block's 8 lanes */
+static inline vf half_pair(const uint8_t *blk0, const uint8_t *blk1) {
+    __m256i h = _mm256_set_m128i(_mm_set1_epi16((short) half_bits(blk1)), _mm_set1_epi16((short) half_bits(blk0)));
+    return _mm512_cvtph_ps(h);
+}
+/* quants of blocks b and b + 1 in element order, as the unsigned operand of the dot product */
+static inline vi pair_quants(int fmt, const uint8_t *blk0) {
+    if (fmt == FMT_Q4_0) {
+        const uint8_t *blk1 = blk0 + Q4_0_BYTES;
+        __m256i r = _mm256_loadu2_m128i((const __m128i *) (blk1 + 2), (const __m128i *) (blk0 + 2));
+        __m512i a = _mm512_inserti64x4(_mm512_castsi256_si512(r), _mm256_srli_epi16(r, 4), 1);
+        /* [raw0, raw1, raw0 >> 4, raw1 >> 4] -> [raw0, raw0 >> 4, raw1, raw1 >> 4]: element order */
+        a = _mm512_shuffle_i64x2(a, a, _MM_SHUFFLE(3, 1, 2, 0));
+        return _mm512_and_si512(a, _mm512_set1_epi8(0x0F));
     }
-    for (; r < row_end; r++) {
-        const uint8_t *p = w + (int64_t) r * row_bytes;
-        __m256 acc = _mm256_setzero_ps();
-        for (int32_t b = 0; b < blocks; b++) {
-            __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * b));
-            const uint8_t *blk = p + (int64_t) b * Q8_0_BYTES;
-            __m256i s = dot_s8s8(_mm256_loadu_si256((const __m256i *) (blk + 2)), y, q8_correction(y));
-            float d = half(blk) * xd[b];
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s), acc);
+    __m512i a = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (blk0 + 2))),
+            _mm256_loadu_si256((const __m256i *) (blk0 + Q8_0_BYTES + 2)), 1);
+    /* w + 128 as the unsigned operand; the correction below removes 128 * sum(x) */
+    return _mm512_xor_si512(a, _mm512_set1_epi8((char) 0x80));
+}
+/* minus the correction of the unsigned operand (8 for Q4_0 nibbles, 128 for Q8_0) per lane */
+static inline vi neg_corr(int fmt, vi y) {
+    __m512i c = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(fmt == FMT_Q4_0 ? 8 : (char) 0x80), y);
+    return _mm512_sub_epi32(_mm512_setzero_si512(), c);
+}
+static inline vi pair_dot(int fmt, vi nc, vi wq, vi y) {
+    (void) fmt;
+    return _mm512_dpbusd_epi32(nc, wq, y);
+}
+static inline vf step(vf acc, vf dw, vf dx, vi s) {
+    return _mm512_fmadd_ps(_mm512_mul_ps(dw, dx), _mm512_cvtepi32_ps(s), acc);
+}
+static inline __m256 acc_lo(vf a) { return _mm512_castps512_ps256(a); }
+static inline __m256 acc_hi(vf a) { return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)); }
+#else
+/* The same pair of blocks as two 256-bit halves. */
+typedef struct { __m256 lo, hi; } vf;
+typedef struct { __m256i lo, hi; } vi;
+#define TILE_ROWS 2
+#define TILE_TOKENS 2
+
+static inline vf vf_zero(void) { vf v = {_mm256_setzero_ps(), _mm256_setzero_ps()}; return v; }
+static inline vi load_y(const int8_t *y) {
+    vi v = {_mm256_loadu_si256((const __m256i *) y), _mm256_loadu_si256((const __m256i *) (y + 32))};
+    return v;
+}
+static inline vf pair_ps(float a, float b) { vf v = {_mm256_set1_ps(a), _mm256_set1_ps(b)}; return v; }
+static inline vf half_pair(const uint8_t *blk0, const uint8_t *blk1) {
+    vf v = {_mm256_set1_ps(half(blk0)), _mm256_set1_ps(half(blk1))};
+    return v;
+}
+static inline vi pair_quants(int fmt, const uint8_t *blk0) {
+    vi v;
+    if (fmt == FMT_Q4_0) {
+        v.lo = nibbles(blk0 + 2);
+        v.hi = nibbles(blk0 + Q4_0_BYTES + 2);
+    } else {
+        v.lo = _mm256_loadu_si256((const __m256i *) (blk0 + 2));
+        v.hi = _mm256_loadu_si256((const __m256i *) (blk0 + Q8_0_BYTES + 2));
+    }
+    return v;
+}
+static inline vi neg_corr(int fmt, vi y) {
+    vi v = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    if (fmt == FMT_Q4_0) {
+        __m256i e = _mm256_set1_epi8(8);
+        v.lo = _mm256_sub_epi32(v.lo, dot_u8s8(e, y.lo));
+        v.hi = _mm256_sub_epi32(v.hi, dot_u8s8(e, y.hi));
+    }
+    return v;
+}
+static inline vi pair_dot(int fmt, vi nc, vi wq, vi y) {
+    vi s;
+    if (fmt == FMT_Q4_0) {
+        s.lo = _mm256_add_epi32(nc.lo, dot_u8s8(wq.lo, y.lo));
+        s.hi = _mm256_add_epi32(nc.hi, dot_u8s8(wq.hi, y.hi));
+    } else {
+        s.lo = dot_s8s8(wq.lo, y.lo);
+        s.hi = dot_s8s8(wq.hi, y.hi);
+    }
+    return s;
+}
+static inline vf step(vf acc, vf dw, vf dx, vi s) {
+    vf v = {_mm256_fmadd_ps(_mm256_mul_ps(dw.lo, dx.lo), _mm256_cvtepi32_ps(s.lo), acc.lo),
+            _mm256_fmadd_ps(_mm256_mul_ps(dw.hi, dx.hi), _mm256_cvtepi32_ps(s.hi), acc.hi)};
+    return v;
+}
+static inline __m256 acc_lo(vf a) { return a.lo; }
+static inline __m256 acc_hi(vf a) { return a.hi; }
+#endif
+
+/* one pair of blocks (b, b + 1) of R rows with T tokens */
+static inline __attribute__((always_inline)) void pair(int fmt, const uint8_t *w, int64_t row_bytes, int32_t r,
+        int R, int32_t blocks, int32_t b, int32_t t0, int T, const int8_t *xq, const float *xd,
+        vf acc[][TILE_TOKENS > 4 ? TILE_TOKENS : 4]) {
+    const int bytes = fmt == FMT_Q4_0 ? Q4_0_BYTES : Q8_0_BYTES;
+    const int64_t cols = 32 * (int64_t) blocks;
+    vi wq[GROUP];
+    vf dw[GROUP];
+    for (int k = 0; k < R; k++) {
+        const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) b * bytes;
+        _mm_prefetch((const char *) blk + PREFETCH, _MM_HINT_T0);
+        wq[k] = pair_quants(fmt, blk);
+        dw[k] = half_pair(blk, blk + bytes);
+    }
+    for (int t = 0; t < T; t++) {
+        const int8_t *yp = xq + (t0 + t) * cols + 32 * (int64_t) b;
+        const float *dp = xd + (int64_t) (t0 + t) * blocks + b;
+        vi y = load_y(yp);
+        vi nc = neg_corr(fmt, y);
+        vf dx = pair_ps(dp[0], dp[1]);
+        for (int k = 0; k < R; k++) {
+            acc[k][t] = step(acc[k][t], dw[k], dx, pair_dot(fmt, nc, wq[k], y));
         }
-        out[r] = hsum(acc);
     }
 }
 
 /*
- * K-quants, with the same 32-value activation blocks. Per 32-value block b the exact int32 lanes
- * are scaled by the block's integer sub-block scales first (exact: the products stay below 2^24),
- * then accumulated with one float factor per block:
- *   Q4_K: acc = fma(d*xd[b], sc*s, acc); acc = fma(-(dmin*xd[b]), m*t, acc)
- *   Q6_K: acc = fma(d*xd[b], sc_lane*(s - 32*t), acc)    (sc_lane: 16-value sub-block of the lane)
- * where s = lanes of sum(q*x) with the unsigned quants q, and t = lanes of sum(x).
+ * R rows from r times T tokens from t0 (R, T constants where this is inlined): each weight pair is
+ * expanded once for the T tokens, each activation pair loaded once for the R rows.
+ */
+static inline __attribute__((always_inline)) void tile(int fmt, const uint8_t *w, int64_t row_bytes, int32_t r,
+        int R, int32_t blocks, int32_t t0, int T, const int8_t *xq, const float *xd, float *out, int32_t os) {
+    const int bytes = fmt == FMT_Q4_0 ? Q4_0_BYTES : Q8_0_BYTES;
+    const int64_t cols = 32 * (int64_t) blocks;
+    vf acc[GROUP][TILE_TOKENS > 4 ? TILE_TOKENS : 4];
+    for (int k = 0; k < R; k++) {
+        for (int t = 0; t < T; t++) {
+            acc[k][t] = vf_zero();
+        }
+    }
+    for (int32_t b = 0; b + 2 <= blocks; b += 2) {
+        pair(fmt, w, row_bytes, r, R, blocks, b, t0, T, xq, xd, acc);
+    }
+    for (int k = 0; k < R; k++) {
+        for (int t = 0; t < T; t++) {
+            __m256 lo = acc_lo(acc[k][t]);
+            if (blocks & 1) {
+                /* the last block has an even index: it joins the even accumulator */
+                int32_t b = blocks - 1;
+                const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) b * bytes;
+                __m256i s = block_dot(fmt, blk, xq + (t0 + t) * cols + 32 * (int64_t) b);
+                float d = half(blk) * xd[(int64_t) (t0 + t) * blocks + b];
+                lo = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(s), lo);
+            }
+            out[(int64_t) (t0 + t) * os + r + k] = hsum(_mm256_add_ps(lo, acc_hi(acc[k][t])));
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void rows_0(int fmt, const uint8_t *w, int64_t row_bytes,
+        int32_t row_start, int32_t row_end, int32_t blocks, int32_t n, const int8_t *xq, const float *xd,
+        float *out, int32_t os) {
+    int32_t r = row_start;
+    if (n == 1) {
+        /* decode: four rows share each activation load */
+        for (; r + GROUP <= row_end; r += GROUP) {
+            tile(fmt, w, row_bytes, r, GROUP, blocks, 0, 1, xq, xd, out, os);
+        }
+        for (; r < row_end; r++) {
+            tile(fmt, w, row_bytes, r, 1, blocks, 0, 1, xq, xd, out, os);
+        }
+        return;
+    }
+    for (; r + TILE_ROWS <= row_end; r += TILE_ROWS) {
+        int32_t t = 0;
+        for (; t + TILE_TOKENS <= n; t += TILE_TOKENS) {
+            tile(fmt, w, row_bytes, r, TILE_ROWS, blocks, t, TILE_TOKENS, xq, xd, out, os);
+        }
+        for (; t < n; t++) {
+            tile(fmt, w, row_bytes, r, TILE_ROWS, blocks, t, 1, xq, xd, out, os);
+        }
+    }
+    for (; r < row_end; r++) {
+        int32_t t = 0;
+        for (; t + TILE_TOKENS <= n; t += TILE_TOKENS) {
+            tile(fmt, w, row_bytes, r, 1, blocks, t, TILE_TOKENS, xq, xd, out, os);
+        }
+        for (; t < n; t++) {
+            tile(fmt, w, row_bytes, r, 1, blocks, t, 1, xq, xd, out, os);
+        }
+    }
+}
+
+void jinfer_q4_0(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
+        int32_t n, const int8_t *xq, const float *xd, float *out, int32_t out_stride) {
+    rows_0(FMT_Q4_0, w, row_bytes, row_start, row_end, blocks, n, xq, xd, out, out_stride);
+}
+
+void jinfer_q8_0(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
+        int32_t n, const int8_t *xq, const float *xd, float *out, int32_t out_stride) {
+    rows_0(FMT_Q8_0, w, row_bytes, row_start, row_end, blocks, n, xq, xd, out, out_stride);
+}
+
+/*
+ * Quantises blocks of 32 floats to 8 bits, exactly as Q8Activations does in Java:
+ * d = max|x| / 127, q = rint(x * (1/d)) kept in [-127, 127] (q = 0 where d = 0).
+ * Rounding is the CPU's default, to nearest even.
+ */
+void jinfer_quantize_q8(const float *x, int64_t blocks, int8_t *xq, float *xd) {
+    for (int64_t b = 0; b < blocks; b++) {
+        const float *p = x + 32 * b;
+        __m256 m = _mm256_setzero_ps();
+        const __m256 abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+        for (int i = 0; i < 32; i += 8) {
+            m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(p + i), abs));
+        }
+        float a[8];
+        _mm256_storeu_ps(a, m);
+        float amax = 0;
+        for (int i = 0; i < 8; i++) {
+            amax = a[i] > amax ? a[i] : amax;
+        }
+        float d = amax / 127;
+        float id = d == 0 ? 0 : 1 / d;
+        xd[b] = d;
+        __m256 vid = _mm256_set1_ps(id);
+        __m256i lim = _mm256_set1_epi32(127);
+        __m256i nlim = _mm256_set1_epi32(-127);
+        int32_t q[32];
+        for (int i = 0; i < 32; i += 8) {
+            __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(p + i), vid));
+            v = _mm256_max_epi32(_mm256_min_epi32(v, lim), nlim);
+            _mm256_storeu_si256((__m256i *) (q + i), v);
+        }
+        for (int i = 0; i < 32; i++) {
+            xq[32 * b + i] = (int8_t) q[i];
+        }
+    }
+}
+
+/*
+ * K-quants with float activations: each 32-value sub-block is expanded to floats exactly as the
+ * reference dequantiser does (Q4_K: (d*sc)*q - dmin*m; Q6_K: (d*sc)*(q-32)) and multiplied with
+ * the activations by fma. 8-bit activations here (llama.cpp's Q8_K) moved jinfer's logits away
+ * from llama.cpp's on the golden files (its own activation rounding is noise that cannot be
+ * matched), so these products keep the activations exact.
+ *
+ * Per (row, token): acc lanes (16 in the AVX-512 variant, 8 in the AVX2 one) accumulate with fma
+ * over the row's values in order, then a fixed-order lane sum; the same for any n and tiling.
+ * Here xq points at the float activations (token t at t * cols) and xd is unused.
  */
 #define Q4_K_BYTES 144
 #define Q6_K_BYTES 210
+#define K_TOKENS 8
 
 static inline void scale_min_k4(int j, const uint8_t *q, int *sc, int *m) {
     if (j < 4) {
@@ -182,103 +370,128 @@ static inline void scale_min_k4(int j, const uint8_t *q, int *sc, int *m) {
     }
 }
 
-/* g rows from row r (g is a constant where this is inlined): activation loads shared by the rows */
-static inline __attribute__((always_inline)) void q4_k_group(const uint8_t *w, int64_t row_bytes, int32_t r,
-        int g, int32_t blocks, const int8_t *xq, const float *xd, float *out) {
-    const __m256i ones = _mm256_set1_epi8(1);
+/* 32 quants of a sub-block as signed bytes (Q4_K: 0..15; Q6_K: q - 32) */
+static inline __m256i k_quants(int q6, const uint8_t *blk, int sub) {
     const __m256i low = _mm256_set1_epi8(0x0F);
-    __m256 acc[GROUP];
-    for (int k = 0; k < g; k++) {
-        acc[k] = _mm256_setzero_ps();
+    if (!q6) {
+        __m256i raw = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * (sub / 2)));
+        return (sub & 1) ? _mm256_and_si256(_mm256_srli_epi16(raw, 4), low) : _mm256_and_si256(raw, low);
+    }
+    int n = sub / 4, k = sub % 4;
+    __m256i lo4 = _mm256_loadu_si256((const __m256i *) (blk + 64 * n + 32 * (k & 1)));
+    __m256i hb = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * n));
+    __m256i nib = k < 2 ? _mm256_and_si256(lo4, low) : _mm256_and_si256(_mm256_srli_epi16(lo4, 4), low);
+    __m256i hi2 = _mm256_and_si256(_mm256_srli_epi16(hb, 2 * k), _mm256_set1_epi8(3));
+    __m256i q = _mm256_or_si256(nib, _mm256_slli_epi16(hi2, 4));
+    return _mm256_sub_epi8(q, _mm256_set1_epi8(32));
+}
+
+/* the scale factors of a sub-block's two halves (16 values each) and its offset (Q4_K only) */
+static inline void k_factors(int q6, const uint8_t *blk, int sub, float *f0, float *f1, float *off) {
+    if (!q6) {
+        int sc, m;
+        scale_min_k4(sub, blk + 4, &sc, &m);
+        *f0 = *f1 = half(blk) * (float) sc;
+        *off = half(blk + 2) * (float) m;
+    } else {
+        const int8_t *scales = (const int8_t *) (blk + 192);
+        int n = sub / 4, k = sub % 4;
+        float d = half(blk + 208);
+        *f0 = d * (float) scales[8 * n + 2 * k];
+        *f1 = d * (float) scales[8 * n + 2 * k + 1];
+        *off = 0;
+    }
+}
+
+#ifdef JINFER_VNNI
+typedef __m512 kv; /* 16 floats */
+#define K_LANES 16
+static inline kv k_expand(__m128i q16, float f, float off) {
+    __m512 q = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q16));
+    return _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(f), q), _mm512_set1_ps(off));
+}
+static inline kv k_fma(kv w, const float *x, kv acc) { return _mm512_fmadd_ps(w, _mm512_loadu_ps(x), acc); }
+static inline kv k_zero(void) { return _mm512_setzero_ps(); }
+static inline float k_sum(kv a) {
+    __m256 lo = _mm512_castps512_ps256(a);
+    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1));
+    return hsum(_mm256_add_ps(lo, hi));
+}
+#else
+typedef struct { __m256 a, b; } kv; /* 16 floats as two halves */
+#define K_LANES 16
+static inline kv k_expand(__m128i q16, float f, float off) {
+    __m256 qa = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q16));
+    __m256 qb = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q16, 8)));
+    kv v = {_mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(f), qa), _mm256_set1_ps(off)),
+            _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(f), qb), _mm256_set1_ps(off))};
+    return v;
+}
+static inline kv k_fma(kv w, const float *x, kv acc) {
+    kv v = {_mm256_fmadd_ps(w.a, _mm256_loadu_ps(x), acc.a), _mm256_fmadd_ps(w.b, _mm256_loadu_ps(x + 8), acc.b)};
+    return v;
+}
+static inline kv k_zero(void) { kv v = {_mm256_setzero_ps(), _mm256_setzero_ps()}; return v; }
+static inline float k_sum(kv a) { return hsum(_mm256_add_ps(a.a, a.b)); }
+#endif
+
+/* one row with T tokens from t0 (T constant where inlined): each sub-block expanded once for all */
+static inline __attribute__((always_inline)) void k_tile(int q6, const uint8_t *row, int32_t blocks, int32_t t0,
+        int T, const float *x, float *out, int32_t os, int32_t r) {
+    const int bytes = q6 ? Q6_K_BYTES : Q4_K_BYTES;
+    const int64_t cols = 32 * (int64_t) blocks;
+    kv acc[K_TOKENS];
+    for (int t = 0; t < T; t++) {
+        acc[t] = k_zero();
     }
     for (int32_t sb = 0; sb < blocks / 8; sb++) {
-        for (int c = 0; c < 4; c++) {
-            for (int h = 0; h < 2; h++) {
-                int sub = 2 * c + h;
-                int32_t b = 8 * sb + sub;
-                __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * b));
-                __m256i ysum = _mm256_maddubs_epi16(ones, y);
-                for (int k = 0; k < g; k++) {
-                    const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) sb * Q4_K_BYTES;
-                    __m256i raw = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * c));
-                    __m256i q = h == 0 ? _mm256_and_si256(raw, low)
-                            : _mm256_and_si256(_mm256_srli_epi16(raw, 4), low);
-                    int sc, m;
-                    scale_min_k4(sub, blk + 4, &sc, &m);
-                    /* the int16 pair sums (at most 2*15*127) times the scale, summed in pairs:
-                       the scaling rides on the pairwise add */
-                    __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), _mm256_set1_epi16((short) sc));
-                    __m256i t = _mm256_madd_epi16(ysum, _mm256_set1_epi16((short) m));
-                    acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(half(blk) * xd[b]), _mm256_cvtepi32_ps(s), acc[k]);
-                    acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(-(half(blk + 2) * xd[b])), _mm256_cvtepi32_ps(t),
-                            acc[k]);
-                }
+        const uint8_t *blk = row + (int64_t) sb * bytes;
+        _mm_prefetch((const char *) blk + PREFETCH, _MM_HINT_T0);
+        _mm_prefetch((const char *) blk + PREFETCH + 64, _MM_HINT_T0);
+        _mm_prefetch((const char *) blk + PREFETCH + 128, _MM_HINT_T0);
+        for (int sub = 0; sub < 8; sub++) {
+            float f0, f1, off;
+            k_factors(q6, blk, sub, &f0, &f1, &off);
+            __m256i q = k_quants(q6, blk, sub);
+            kv w0 = k_expand(_mm256_castsi256_si128(q), f0, off);
+            kv w1 = k_expand(_mm256_extracti128_si256(q, 1), f1, off);
+            int64_t at = 256 * (int64_t) sb + 32 * sub;
+            for (int t = 0; t < T; t++) {
+                const float *xt = x + (t0 + t) * cols + at;
+                acc[t] = k_fma(w0, xt, acc[t]);
+                acc[t] = k_fma(w1, xt + 16, acc[t]);
             }
         }
     }
-    for (int k = 0; k < g; k++) {
-        out[r + k] = hsum(acc[k]);
+    for (int t = 0; t < T; t++) {
+        out[(int64_t) (t0 + t) * os + r] = k_sum(acc[t]);
     }
 }
 
-void jinfer_q4_k_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
-        const int8_t *xq, const float *xd, float *out) {
-    int32_t r = row_start;
-    for (; r + GROUP <= row_end; r += GROUP) {
-        q4_k_group(w, row_bytes, r, GROUP, blocks, xq, xd, out);
-    }
-    for (; r < row_end; r++) {
-        q4_k_group(w, row_bytes, r, 1, blocks, xq, xd, out);
-    }
-}
-
-static inline __attribute__((always_inline)) void q6_k_group(const uint8_t *w, int64_t row_bytes, int32_t r,
-        int g, int32_t blocks, const int8_t *xq, const float *xd, float *out) {
-    const __m256i low = _mm256_set1_epi8(0x0F);
-    const __m256i two = _mm256_set1_epi8(3);
-    const __m256i thirty2 = _mm256_set1_epi8(32);
-    __m256 acc[GROUP];
-    for (int k = 0; k < g; k++) {
-        acc[k] = _mm256_setzero_ps();
-    }
-    for (int32_t sb = 0; sb < blocks / 8; sb++) {
-        for (int n = 0; n < 2; n++) {
-            for (int k = 0; k < 4; k++) {
-                int32_t b = 8 * sb + 4 * n + k;
-                __m256i y = _mm256_loadu_si256((const __m256i *) (xq + 32 * b));
-                __m256i y32 = _mm256_maddubs_epi16(thirty2, y);
-                for (int i = 0; i < g; i++) {
-                    const uint8_t *blk = w + (int64_t) (r + i) * row_bytes + (int64_t) sb * Q6_K_BYTES;
-                    const int8_t *scales = (const int8_t *) (blk + 192);
-                    __m256i lo4 = _mm256_loadu_si256((const __m256i *) (blk + 64 * n + 32 * (k & 1)));
-                    __m256i hb = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * n));
-                    __m256i nib = k < 2 ? _mm256_and_si256(lo4, low)
-                            : _mm256_and_si256(_mm256_srli_epi16(lo4, 4), low);
-                    __m256i hi2 = _mm256_and_si256(_mm256_srli_epi16(hb, 2 * k), two);
-                    __m256i q = _mm256_or_si256(nib, _mm256_slli_epi16(hi2, 4));
-                    /* int16 pairs of (q - 32) * x: at most 2*63*127 + 32*254 in magnitude */
-                    __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q, y), y32);
-                    __m256i sc = _mm256_set_m128i(_mm_set1_epi16(scales[8 * n + 2 * k + 1]),
-                            _mm_set1_epi16(scales[8 * n + 2 * k]));
-                    __m256i v = _mm256_madd_epi16(p16, sc);
-                    acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(half(blk + 208) * xd[b]), _mm256_cvtepi32_ps(v),
-                            acc[i]);
-                }
-            }
-        }
-    }
-    for (int i = 0; i < g; i++) {
-        out[r + i] = hsum(acc[i]);
-    }
-}
-
-void jinfer_q6_k_rows(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
-        const int8_t *xq, const float *xd, float *out) {
-    /* one row at a time: measured faster than groups of four for Q6_K (more work per row, and
-       the group's registers spill) */
+static inline __attribute__((always_inline)) void k_rows(int q6, const uint8_t *w, int64_t row_bytes,
+        int32_t row_start, int32_t row_end, int32_t blocks, int32_t n, const float *x, float *out, int32_t os) {
     for (int32_t r = row_start; r < row_end; r++) {
-        q6_k_group(w, row_bytes, r, 1, blocks, xq, xd, out);
+        const uint8_t *row = w + (int64_t) r * row_bytes;
+        int32_t t = 0;
+        for (; t + K_TOKENS <= n; t += K_TOKENS) {
+            k_tile(q6, row, blocks, t, K_TOKENS, x, out, os, r);
+        }
+        for (; t < n; t++) {
+            k_tile(q6, row, blocks, t, 1, x, out, os, r);
+        }
     }
+}
+
+void jinfer_q4_k(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
+        int32_t n, const int8_t *xq, const float *xd, float *out, int32_t os) {
+    (void) xd;
+    k_rows(0, w, row_bytes, row_start, row_end, blocks, n, (const float *) xq, out, os);
+}
+
+void jinfer_q6_k(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
+        int32_t n, const int8_t *xq, const float *xd, float *out, int32_t os) {
+    (void) xd;
+    k_rows(1, w, row_bytes, row_start, row_end, blocks, n, (const float *) xq, out, os);
 }
 
 /* The variant's name, for diagnostics. */

@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class MatmulBenchmark {
@@ -38,9 +38,11 @@ public class MatmulBenchmark {
     /**
      * Weight format, or a scaled checkpoint layout ({@code F8_E4M3}: FP8 with per-channel scales;
      * {@code NVFP4_CKPT}: E2M1 with E4M3 scales per 16 and a global scale; more in
-     * {@link RandomWeights#tensor(Arena, String, int, int, long)}).
+     * {@link RandomWeights#tensor(Arena, String, int, int, long)}). Q8_0, Q4_0, Q4_K and Q6_K run the
+     * native kernels where they are loaded (add {@code -jvmArgsAppend -Djinfer.cpu.native=false} for
+     * the Java ones).
      */
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "F8_E4M3", "NVFP4_CKPT"})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q6_K", "F8_E4M3", "NVFP4_CKPT"})
     public String format;
 
     /** Weight shape, rows x columns. */

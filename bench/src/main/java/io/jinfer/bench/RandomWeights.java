@@ -94,6 +94,17 @@ public final class RandomWeights {
                     for (long i = at + 2L * scales; i < at + format.bytesPerBlock(); i++) {
                         seg.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
                     }
+                    // K-quants keep further F16 factors inside the block: small finite values there
+                    int[] halves = switch (format) {
+                        case Q4_K, Q5_K, Q2_K -> new int[] {0, 2};
+                        case Q6_K -> new int[] {208};
+                        case Q3_K -> new int[] {108};
+                        default -> new int[0];
+                    };
+                    for (int h : halves) {
+                        seg.set(LittleEndian.SHORT, at + (format == QuantFormat.Q2_K ? 80 + h : h),
+                                Float.floatToFloat16(rnd.nextFloat() * 0.02f));
+                    }
                 }
             }
         }

@@ -48,8 +48,10 @@ public final class CpuBackend implements Backend {
         if (reference) {
             return new ReferenceKernels();
         }
-        return new VectorKernels(threads, FloatVector.SPECIES_PREFERRED, nativeKernels
+        Kernels k = new VectorKernels(threads, FloatVector.SPECIES_PREFERRED, nativeKernels
                 ? NativeKernels.fromSystemProperties()
                 : NativeKernels.unavailable("turned off by the runtime (Runtime.Builder.nativeKernels(false))"));
+        // diagnostics: per-op wall-clock breakdown printed when the kernels are closed
+        return Boolean.getBoolean("jinfer.cpu.profile") ? new ProfilingKernels(k) : k;
     }
 }

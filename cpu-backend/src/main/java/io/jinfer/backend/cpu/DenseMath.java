@@ -307,6 +307,75 @@ final class DenseMath {
     }
 
     /**
+     * Four weight rows with one token row: {@code out[o + k]} for {@code k < 4} (added unless first),
+     * each row with exactly the arithmetic of {@link #tile1x1}; the four independent accumulators
+     * keep the fma unit busy where one accumulator would wait on each fma's latency.
+     */
+    void tile4x1(float[] w, int w0, int ws, float[] x, int x0, int len, float[] out, int o, boolean first,
+            int lanesAt) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        FloatVector a0 = FloatVector.zero(f), a1 = a0, a2 = a0, a3 = a0;
+        int w1 = w0 + ws, w2 = w1 + ws, w3 = w2 + ws;
+        int i = 0;
+        for (; i + step <= len; i += step) {
+            FloatVector t = FloatVector.fromArray(f, x, x0 + i);
+            a0 = FloatVector.fromArray(f, w, w0 + i).fma(t, a0);
+            a1 = FloatVector.fromArray(f, w, w1 + i).fma(t, a1);
+            a2 = FloatVector.fromArray(f, w, w2 + i).fma(t, a2);
+            a3 = FloatVector.fromArray(f, w, w3 + i).fma(t, a3);
+        }
+        // lanes go through memory: a vector handed to a method the JIT does not inline is boxed
+        a0.intoArray(w, lanesAt);
+        a1.intoArray(w, lanesAt + step);
+        a2.intoArray(w, lanesAt + 2 * step);
+        a3.intoArray(w, lanesAt + 3 * step);
+        float s0 = Lanes.sum(w, lanesAt, step), s1 = Lanes.sum(w, lanesAt + step, step);
+        float s2 = Lanes.sum(w, lanesAt + 2 * step, step), s3 = Lanes.sum(w, lanesAt + 3 * step, step);
+        for (; i < len; i++) {
+            float t = x[x0 + i];
+            s0 += w[w0 + i] * t;
+            s1 += w[w1 + i] * t;
+            s2 += w[w2 + i] * t;
+            s3 += w[w3 + i] * t;
+        }
+        if (!first) {
+            s0 += out[o];
+            s1 += out[o + 1];
+            s2 += out[o + 2];
+            s3 += out[o + 3];
+        }
+        out[o] = s0;
+        out[o + 1] = s1;
+        out[o + 2] = s2;
+        out[o + 3] = s3;
+    }
+
+    /**
+     * One weight row with one token row: {@code out[o]} (added unless first), with exactly the
+     * arithmetic each (row, token) pair of the larger tiles gets, so a token computed here and the
+     * same token computed inside a tile give bit-identical results.
+     */
+    void tile1x1(float[] w, int w0, float[] x, int x0, int len, float[] out, int o, boolean first, int lanesAt) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        FloatVector a0 = FloatVector.zero(f);
+        int i = 0;
+        for (; i + step <= len; i += step) {
+            a0 = FloatVector.fromArray(f, w, w0 + i).fma(FloatVector.fromArray(f, x, x0 + i), a0);
+        }
+        a0.intoArray(w, lanesAt);
+        float s0 = Lanes.sum(w, lanesAt, step);
+        for (; i < len; i++) {
+            s0 += w[w0 + i] * x[x0 + i];
+        }
+        if (!first) {
+            s0 += out[o];
+        }
+        out[o] = s0;
+    }
+
+    /**
      * Converts {@link #length() lanes} IEEE binary16 values to floats, bit-exactly as
      * {@link Float#float16ToFloat} (the Vector API has no half-precision conversion of its own).
      *

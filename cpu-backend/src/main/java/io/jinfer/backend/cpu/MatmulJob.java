@@ -6,12 +6,15 @@ import java.lang.foreign.MemorySegment;
  * One matrix product as a worker-pool job over weight rows. Its fields are set before each run (the
  * kernels are used by one thread at a time), so running a product allocates nothing.
  *
- * <p>One token (decode): each row is a fused dot product that expands the row block by block in
- * registers, two rows per pass where the codec can share the activation loads between them. Several tokens (prefill): {@link #ROW_BLOCK} rows are expanded into a per-thread F32
+ * <p>Any number of tokens: {@link #ROW_BLOCK} rows are expanded into a per-thread F32
  * buffer of a few kilobytes and then multiplied with the tokens four at a time by a register-tiled
  * kernel, so each expanded value feeds every token while it is in the L1 cache. Rows are expanded
  * a column panel at a time so that the expanded panel and the activations it meets stay in L1; the
- * partial sums of later panels are added to the output.
+ * partial sums of later panels are added to the output. Every (row, token) result takes the same
+ * sequence of operations (one vector accumulator per panel, a fixed lane sum, panels added in order)
+ * whichever tile computes it, so results do not depend on the number of tokens or threads. One
+ * token (decode) takes this path too, which costs the Java decode path some speed (the fused
+ * per-row dot products it used before summed in another order) but keeps that contract.
  */
 final class MatmulJob implements WorkerPool.Task {
     /** Rows expanded at a time in prefill. */
@@ -37,8 +40,6 @@ final class MatmulJob implements WorkerPool.Task {
     int n;
     float[] x;
     float[] out;
-    /** Block sums of the single token's activations (n = 1, codecs that use them). */
-    float[] sums;
 
     MatmulJob(DenseMath math, Scratch scratch) {
         this.math = math;
@@ -47,19 +48,9 @@ final class MatmulJob implements WorkerPool.Task {
 
     @Override
     public void run(int thread, int start, int end) {
-        if (n == 1) {
-            float[] buf = scratch.floats(thread, cols);
-            int r = start;
-            for (; r + 2 <= end; r += 2) {
-                codec.dot2(data, r * rowBytes, (r + 1) * rowBytes, cols, x, sums, buf, out, r);
-            }
-            if (r < end) {
-                out[r] = codec.dot(data, r * rowBytes, cols, x, 0, sums, buf);
-            }
-        } else {
-            // the panel, then room for the 16 accumulators' lanes of one tile
-            prefill(scratch.floats(thread, ROW_BLOCK * panelWidth(cols) + LANE_ROOM), start, end);
-        }
+        // one token goes through the same panels and per-(row, token) arithmetic as many tokens, so a
+        // column of a many-token product is bit-identical with the one-token product of that column
+        prefill(scratch.floats(thread, ROW_BLOCK * panelWidth(cols) + LANE_ROOM), start, end);
     }
 
     /** @return the panel width: about {@link #PANEL} columns, a whole number of the format's blocks */
@@ -107,10 +98,13 @@ final class MatmulJob implements WorkerPool.Task {
                     }
                 }
                 for (; t < n; t++) {
-                    for (int k = 0; k < rb; k++) {
-                        float d = math.dot(buf, k * panel, x, t * cols + c0, width);
-                        int o = t * rows + r0 + k;
-                        out[o] = first ? d : out[o] + d;
+                    int k = 0;
+                    for (; k + 4 <= rb; k += 4) {
+                        math.tile4x1(buf, k * panel, panel, x, t * cols + c0, width, out, t * rows + r0 + k, first,
+                                lanes);
+                    }
+                    for (; k < rb; k++) {
+                        math.tile1x1(buf, k * panel, x, t * cols + c0, width, out, t * rows + r0 + k, first, lanes);
                     }
                 }
             }

@@ -19,7 +19,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The native (C) decode kernels built from {@code src/main/c} into resources under
+ * The native (C) matrix-product kernels built from {@code src/main/c} into resources under
  * {@code jinfer-native/linux-x86_64/}: the variant this CPU can run is extracted to a temporary file,
  * loaded once per JVM and bound through the foreign function API. Where none can be loaded (no
  * library built, another platform, a CPU without AVX2, the property {@code jinfer.cpu.native=false})
@@ -35,12 +35,20 @@ final class NativeKernels {
             new Variant("avx2", Set.of("avx2", "fma", "f16c")));
 
     /**
-     * {@code (weights, rowBytes, rowStart, rowEnd, blocks, xq, xd, out)}: one-token products of rows
-     * {@code [rowStart, rowEnd)} with the quantised activations, written to {@code out[row]}.
+     * {@code (weights, rowBytes, rowStart, rowEnd, blocks, n, xq, xd, out, outStride)}: products of
+     * rows {@code [rowStart, rowEnd)} with {@code n} tokens of quantised activations (token {@code t}
+     * at {@code xq[t * 32 * blocks]}, {@code xd[t * blocks]}), written to {@code out[t * outStride + row]}.
+     * The Q4_K and Q6_K functions take float activations in {@code xq} instead (token {@code t} at
+     * float {@code t * 32 * blocks}) and ignore {@code xd}. Each (row, token) result is bit-identical
+     * whatever {@code n} is.
      */
     private static final FunctionDescriptor ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_INT);
+    /** {@code (x, blocks, xq, xd)}: quantises {@code blocks} blocks of 32 floats as {@link Q8Activations} does. */
+    private static final FunctionDescriptor QUANTIZE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
 
     private static volatile NativeKernels loaded;
 
@@ -50,6 +58,7 @@ final class NativeKernels {
     private final MethodHandle q8_0;
     private final MethodHandle q4_k;
     private final MethodHandle q6_k;
+    private final MethodHandle quantize;
 
     private record Variant(String name, Set<String> flags) {}
 
@@ -60,6 +69,7 @@ final class NativeKernels {
         this.q8_0 = kernels.length > 0 ? kernels[1] : null;
         this.q4_k = kernels.length > 0 ? kernels[2] : null;
         this.q6_k = kernels.length > 0 ? kernels[3] : null;
+        this.quantize = kernels.length > 0 ? kernels[4] : null;
     }
 
     /** @return the kernels to use as the system properties ask: loaded once, or unavailable with a reason */
@@ -117,6 +127,11 @@ final class NativeKernels {
     /** @return the Q6_K row function (see {@link #ROWS}), or null */
     MethodHandle q6_k() {
         return q6_k;
+    }
+
+    /** @return the activation quantiser {@code (x, blocks, xq, xd)} (see {@link #QUANTIZE}), or null */
+    MethodHandle quantize() {
+        return quantize;
     }
 
     /**
@@ -187,10 +202,11 @@ final class NativeKernels {
         Linker linker = Linker.nativeLinker();
         // critical: the calls are short and touch only native memory, so skip the thread-state change
         Linker.Option critical = Linker.Option.critical(false);
-        MethodHandle q4 = linker.downcallHandle(lib.findOrThrow("jinfer_q4_0_rows"), ROWS, critical);
-        MethodHandle q8 = linker.downcallHandle(lib.findOrThrow("jinfer_q8_0_rows"), ROWS, critical);
-        MethodHandle q4k = linker.downcallHandle(lib.findOrThrow("jinfer_q4_k_rows"), ROWS, critical);
-        MethodHandle q6k = linker.downcallHandle(lib.findOrThrow("jinfer_q6_k_rows"), ROWS, critical);
+        MethodHandle q4 = linker.downcallHandle(lib.findOrThrow("jinfer_q4_0"), ROWS, critical);
+        MethodHandle q8 = linker.downcallHandle(lib.findOrThrow("jinfer_q8_0"), ROWS, critical);
+        MethodHandle q4k = linker.downcallHandle(lib.findOrThrow("jinfer_q4_k"), ROWS, critical);
+        MethodHandle q6k = linker.downcallHandle(lib.findOrThrow("jinfer_q6_k"), ROWS, critical);
+        MethodHandle quant = linker.downcallHandle(lib.findOrThrow("jinfer_quantize_q8"), QUANTIZE, critical);
         MethodHandle variantFn = linker.downcallHandle(lib.findOrThrow("jinfer_variant"),
                 FunctionDescriptor.of(ValueLayout.ADDRESS));
         String reported;
@@ -202,6 +218,6 @@ final class NativeKernels {
         if (!reported.equals(name)) {
             throw new IOException("library for " + name + " reports variant " + reported);
         }
-        return new NativeKernels(name, null, q4, q8, q4k, q6k);
+        return new NativeKernels(name, null, q4, q8, q4k, q6k, quant);
     }
 }

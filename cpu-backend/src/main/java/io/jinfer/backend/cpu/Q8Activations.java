@@ -3,21 +3,38 @@ package io.jinfer.backend.cpu;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 
 /**
- * One token's activations quantised to 8 bits for the native kernels, in native memory: per block
- * of 32 values a float scale {@code d = max|x| / 127} and the values {@code rint(x / d)} as signed
- * bytes in {@code [-127, 127]}. The buffers grow as needed and live in the owner's arena.
+ * Activations quantised to 8 bits for the native kernels, in native memory: per block of 32 values
+ * a float scale {@code d = max|x| / 127} and the values {@code rint(x / d)} as signed bytes in
+ * {@code [-127, 127]}. Token {@code t}'s values are at byte {@code t * cols} and its scales at float
+ * {@code t * cols / 32}. The buffers grow as needed and live in the owner's arena.
+ *
+ * <p>With a native quantiser (the C function of {@link NativeKernels#quantize()}) the floats are
+ * copied to native memory and quantised there; its results are bit-identical with the Java
+ * statement here ({@link #blockScale}, {@link #quant}), which the tests check.
  */
 final class Q8Activations {
     private final Arena arena;
+    private final MethodHandle nativeQuantize;
     private MemorySegment quants = MemorySegment.NULL;
     private MemorySegment scales = MemorySegment.NULL;
-    private int capacity;
+    private MemorySegment floats = MemorySegment.NULL;
+    private long capacity;
 
     /** @param arena where the buffers are allocated (closed by the owner) */
     Q8Activations(Arena arena) {
+        this(arena, null);
+    }
+
+    /**
+     * @param arena where the buffers are allocated (closed by the owner)
+     * @param nativeQuantize the C quantiser {@code (x, blocks, xq, xd)}, or null to quantise in Java
+     */
+    Q8Activations(Arena arena, MethodHandle nativeQuantize) {
         this.arena = arena;
+        this.nativeQuantize = nativeQuantize;
     }
 
     /** @return the quantised values (bytes) of the last {@link #quantize} */
@@ -36,14 +53,37 @@ final class Q8Activations {
      * @param cols a multiple of 32
      */
     void quantize(float[] x, int cols) {
-        if (cols > capacity) {
-            quants = arena.allocate(cols, 64);
-            scales = arena.allocate(4L * (cols / 32), 64);
-            capacity = cols;
+        quantize(x, cols, 1);
+    }
+
+    /**
+     * Quantises {@code n} tokens of {@code cols} values each, {@code x[0, n * cols)}.
+     *
+     * @param cols a multiple of 32
+     * @param n tokens
+     */
+    void quantize(float[] x, int cols, int n) {
+        long count = (long) cols * n;
+        if (count > capacity) {
+            quants = arena.allocate(count, 64);
+            scales = arena.allocate(4L * (count / 32), 64);
+            floats = arena.allocate(4L * count, 64);
+            capacity = count;
+        }
+        if (nativeQuantize != null) {
+            MemorySegment.copy(x, 0, floats, ValueLayout.JAVA_FLOAT, 0, Math.toIntExact(count));
+            try {
+                nativeQuantize.invokeExact(floats, count / 32, quants, scales);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException("native quantisation failed", t);
+            }
+            return;
         }
         MemorySegment q = quants;
         MemorySegment s = scales;
-        for (int b = 0, blocks = cols / 32; b < blocks; b++) {
+        for (int b = 0, blocks = (int) (count / 32); b < blocks; b++) {
             int o = 32 * b;
             float d = blockScale(x, o);
             float id = d == 0 ? 0 : 1 / d;
@@ -52,6 +92,22 @@ final class Q8Activations {
                 q.set(ValueLayout.JAVA_BYTE, o + i, quant(x[o + i], id));
             }
         }
+    }
+
+    /**
+     * Copies {@code x[0, count)} to native memory unquantised, for kernels that take float activations.
+     *
+     * @return the floats (valid until the next call)
+     */
+    MemorySegment stage(float[] x, int count) {
+        if (count > capacity) {
+            quants = arena.allocate(count, 64);
+            scales = arena.allocate(4L * ((count + 31) / 32), 64);
+            floats = arena.allocate(4L * count, 64);
+            capacity = count;
+        }
+        MemorySegment.copy(x, 0, floats, ValueLayout.JAVA_FLOAT, 0, count);
+        return floats;
     }
 
     /** @return the scale of the block of 32 values at {@code x[o]}: max |x| / 127 */

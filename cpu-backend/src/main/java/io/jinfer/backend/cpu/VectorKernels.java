@@ -25,10 +25,15 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Any float species works: the quantised block kernels need 8 or 16 float lanes (AVX2, AVX-512)
  * and other widths fall back to expanding blocks with the reference dequantiser.
  *
- * <p>Where {@link NativeKernels} are loaded, one-token products of Q4_0, Q8_0, Q4_K and Q6_K weights
- * in native memory run in C instead: the activations are quantised to 8 bits per block of 32
- * ({@link Q8Activations}) and multiplied with integer instructions, so those results differ from
- * the reference by the activation rounding (about 1e-2 of {@code Σ|w·x|} at most, see the tests).
+ * <p>Where {@link NativeKernels} are loaded, products of Q4_0, Q8_0, Q4_K and Q6_K weights in native
+ * memory (any number of tokens) run in C instead. For Q4_0 and Q8_0 the activations are quantised to
+ * 8 bits per block of 32 ({@link Q8Activations}) and multiplied with integer instructions, so those
+ * results differ from the reference by the activation rounding (about 1e-2 of {@code Σ|w·x|} at
+ * most, see the tests); Q4_K and Q6_K keep float activations.
+ *
+ * <p>Every path computes each (row, token) result with the same operations whatever the number of
+ * tokens and threads: column {@code j} of an {@code n}-token product is bit-identical with the
+ * one-token product of that column (continuous batching relies on it).
  */
 public final class VectorKernels implements Kernels {
     /** Weight rows per pool chunk: a few kilobytes of weights, enough to amortise the hand-off. */
@@ -48,7 +53,6 @@ public final class VectorKernels implements Kernels {
     private final Q8Activations q8x;
     private final NativeMatmulJob nativeMatmul = new NativeMatmulJob();
     private MemorySegment nativeOut = MemorySegment.NULL;
-    private float[] blockSums = new float[0];
     private float[] ropeCos = new float[0];
     private float[] ropeSin = new float[0];
     private RopeSpec ropeKey;
@@ -98,7 +102,7 @@ public final class VectorKernels implements Kernels {
     VectorKernels(int threads, VectorSpecies<Float> species, NativeKernels nativeKernels) {
         this.nativeKernels = nativeKernels;
         this.nativeArena = nativeKernels.available() ? Arena.ofShared() : null;
-        this.q8x = nativeKernels.available() ? new Q8Activations(nativeArena) : null;
+        this.q8x = nativeKernels.available() ? new Q8Activations(nativeArena, nativeKernels.quantize()) : null;
         this.ln = Lanes.of(species);
         this.math = new DenseMath(ln);
         this.pool = new WorkerPool(threads);
@@ -117,7 +121,7 @@ public final class VectorKernels implements Kernels {
         return "vector (" + ln.floats().vectorBitSize() + "-bit), " + pool.threads()
                 + (pool.threads() == 1 ? " thread" : " threads")
                 + (nativeKernels.available()
-                        ? ", native " + nativeKernels.variant() + " (Q4_0, Q8_0, Q4_K, Q6_K decode)"
+                        ? ", native " + nativeKernels.variant() + " (Q4_0, Q8_0, Q4_K, Q6_K)"
                         : ", no native kernels: " + nativeKernels.reason());
     }
 
@@ -135,19 +139,28 @@ public final class VectorKernels implements Kernels {
         };
     }
 
-    private void nativeMatmul(MethodHandle kernel, TensorView weight, float[] x, float[] out) {
+    private void nativeMatmul(MethodHandle kernel, TensorView weight, float[] x, float[] out, int n) {
         int rows = weight.rows();
         int cols = weight.columns();
-        q8x.quantize(x, cols);
-        if (nativeOut.byteSize() < 4L * rows) {
-            nativeOut = nativeArena.allocate(4L * rows, 64);
+        // K-quant kernels take float activations: 8-bit ones moved the logits of the golden files
+        // beyond their tolerance once prefill used them too (see jinfer_cpu.c)
+        QuantFormat f = weight.format();
+        boolean floats = f == QuantFormat.Q4_K || f == QuantFormat.Q6_K;
+        MemorySegment staged = floats ? q8x.stage(x, n * cols) : null;
+        if (!floats) {
+            q8x.quantize(x, cols, n);
+        }
+        if (nativeOut.byteSize() < 4L * rows * n) {
+            nativeOut = nativeArena.allocate(4L * rows * n, 64);
         }
         NativeMatmulJob job = nativeMatmul;
         job.kernel = kernel;
         job.weights = weight.data();
         job.rowBytes = weight.rowBytes();
         job.blocks = cols / 32;
-        job.quants = q8x.quants();
+        job.n = n;
+        job.outStride = rows;
+        job.quants = floats ? staged : q8x.quants();
         job.scales = q8x.scales();
         job.out = nativeOut;
         try {
@@ -155,7 +168,7 @@ public final class VectorKernels implements Kernels {
         } finally {
             job.weights = null;
         }
-        MemorySegment.copy(nativeOut, ValueLayout.JAVA_FLOAT, 0, out, 0, rows);
+        MemorySegment.copy(nativeOut, ValueLayout.JAVA_FLOAT, 0, out, 0, rows * n);
     }
 
     @Override
@@ -183,12 +196,10 @@ public final class VectorKernels implements Kernels {
     }
 
     private void multiply(RowCodec codec, TensorView weight, float[] x, float[] out, int n, int rows, int cols) {
-        if (n == 1) {
-            MethodHandle kernel = nativeKernel(weight);
-            if (kernel != null) {
-                nativeMatmul(kernel, weight, x, out);
-                return;
-            }
+        MethodHandle kernel = nativeKernel(weight);
+        if (kernel != null) {
+            nativeMatmul(kernel, weight, x, out, n);
+            return;
         }
         MatmulJob job = matmul;
         job.codec = codec;
@@ -201,16 +212,6 @@ public final class VectorKernels implements Kernels {
         job.n = n;
         job.x = x;
         job.out = out;
-        if (n == 1 && job.codec.usesBlockSums()) {
-            int blocks = cols / 32;
-            if (blockSums.length < blocks) {
-                blockSums = new float[blocks];
-            }
-            for (int b = 0; b < blocks; b++) {
-                blockSums[b] = math.sum(x, 32 * b, 32);
-            }
-            job.sums = blockSums;
-        }
         try {
             pool.run(job, rows, MATMUL_CHUNK);
         } finally {
