@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jinfer.api.QuantFormat;
+import io.jinfer.api.format.CheckpointQuantizer;
 import io.jinfer.api.format.ReferenceDequantizer;
+import io.jinfer.api.format.ScaledDequantizer;
 import io.jinfer.api.spi.TensorView;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,7 +34,7 @@ class ColumnDeterminismTest {
     private static List<QuantFormat> formats() {
         List<QuantFormat> out = new ArrayList<>();
         for (QuantFormat f : QuantFormat.values()) {
-            if (COLS % f.blockSize() != 0) {
+            if (COLS % f.blockSize() != 0 || !f.isSupported() || ScaledDequantizer.needsScales(f)) {
                 continue;
             }
             try {
@@ -49,7 +51,7 @@ class ColumnDeterminismTest {
     private static TensorView offHeap(TensorView t, Arena arena) {
         MemorySegment seg = arena.allocate(t.data().byteSize(), 64);
         seg.copyFrom(t.data());
-        return new TensorView(t.name(), t.format(), new long[] {t.columns(), t.rows()}, seg);
+        return new TensorView(t.name(), t.format(), new long[] {t.columns(), t.rows()}, seg, t.scales());
     }
 
     @Test
@@ -61,8 +63,18 @@ class ColumnDeterminismTest {
         List<VectorSpecies<Float>> species = List.of(FloatVector.SPECIES_PREFERRED, FloatVector.SPECIES_256);
         Random rnd = new Random(17);
         try (Arena arena = Arena.ofShared()) {
+            List<TensorView> tensors = new ArrayList<>();
             for (QuantFormat format : formats) {
-                TensorView heap = RandomTensors.tensor(rnd, format, ROWS, COLS);
+                tensors.add(RandomTensors.tensor(rnd, format, ROWS, COLS));
+            }
+            // Checkpoint layouts carry their scales beside the codes.
+            float[] values = RandomTensors.floats(rnd, ROWS * COLS);
+            tensors.add(CheckpointQuantizer.fp8PerChannel(QuantFormat.F8_E4M3, values, ROWS, COLS).view("fp8-channel"));
+            tensors.add(CheckpointQuantizer.fp8Blocks(QuantFormat.F8_E5M2, values, ROWS, COLS).view("fp8-blocks"));
+            tensors.add(CheckpointQuantizer.nvfp4(values, ROWS, COLS).view("nvfp4-checkpoint"));
+            tensors.add(CheckpointQuantizer.mxfp4(values, ROWS, COLS).view("mxfp4-checkpoint"));
+            for (TensorView heap : tensors) {
+                QuantFormat format = heap.format();
                 TensorView mapped = offHeap(heap, arena);
                 float[] x = RandomTensors.floats(rnd, TOKENS * COLS);
                 for (VectorSpecies<Float> s : species) {
@@ -71,7 +83,7 @@ class ColumnDeterminismTest {
                         float[] reference = null;
                         for (int threads : new int[] {1, 3}) {
                             try (VectorKernels k = new VectorKernels(threads, s, kernels)) {
-                                String what = format + " " + s + " " + threads + " threads, native " + useNative;
+                                String what = heap.name() + " " + format + " " + s + " " + threads + " threads, native " + useNative;
                                 TensorView w = useNative ? mapped : heap;
                                 float[] all = new float[TOKENS * ROWS];
                                 k.matmul(w, x, all, TOKENS);
