@@ -152,10 +152,16 @@ final class BatchingScheduler implements GenerationScheduler {
         }
     }
 
-    /** @return the tenant's budget, a child of the scheduler's KV capacity (made on first use) */
+    /**
+     * @return the tenant's budget, a child of the scheduler's KV capacity (made on first use), no larger
+     *     than the quota the runtime gives the tenant ({@code Runtime.Builder.tenantQuota})
+     */
     private MemoryBudget tenant(String name) {
-        return tenants.computeIfAbsent(name,
-                t -> new MemoryBudget("tenant '" + t + "' KV quota", kvBudget.limit(), kvBudget));
+        return tenants.computeIfAbsent(name, t -> {
+            Long runtimeQuota = model.engine().tenantQuotas().get(t);
+            long limit = runtimeQuota == null ? kvBudget.limit() : Math.min(runtimeQuota, kvBudget.limit());
+            return new MemoryBudget("tenant '" + t + "' KV quota", limit, kvBudget);
+        });
     }
 
     @Override

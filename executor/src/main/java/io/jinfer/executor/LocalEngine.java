@@ -139,6 +139,11 @@ final class LocalEngine implements Engine {
      * Returns the budget a tenant's memory is charged to: its carved quota, or for a tenant without
      * one a share of what the quotas leave of the runtime budget. For schedulers.
      */
+    /** @return the bytes the runtime reserves per named tenant (empty when none were set) */
+    java.util.Map<String, Long> tenantQuotas() {
+        return config.tenantQuotas();
+    }
+
     MemoryBudget tenantBudget(String tenant) {
         return tenants.budget(tenant);
     }

@@ -320,6 +320,20 @@ class BatchingSchedulerTest {
     }
 
     @Test
+    void theRuntimesTenantQuotaLimitsTheTenantsKvCache() throws Exception {
+        long pageBytes = 2L * 2 * PAGE * 32 * 4;
+        try (Runtime rt = Runtime.builder().threads(1).tenantQuota("a", 4 * pageBytes).build(); Model m = model(rt);
+                GenerationScheduler sch = m.newScheduler(options(4, 8, 8))) {
+            BudgetExceededException e = assertThrows(BudgetExceededException.class,
+                    () -> sch.submit(request(1, 60, 20), new SubmitOptions(0, "a"), TokenListener.NONE));
+            assertTrue(e.getMessage().contains("tenant 'a'"), e.getMessage());
+            // the same request from a tenant without a runtime quota is admitted and runs
+            await(sch.submit(request(1, 60, 20), new SubmitOptions(0, "b"), TokenListener.NONE));
+            assertEquals(0, sch.kvPagesInUse());
+        }
+    }
+
+    @Test
     void aTenantAtItsQuotaWaitsWithoutHoldingBackOthers() throws Exception {
         long pageBytes = 2L * 2 * PAGE * 32 * 4;
         try (Runtime rt = runtime("default"); Model m = model(rt);
