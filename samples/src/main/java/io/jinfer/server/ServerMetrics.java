@@ -59,6 +59,9 @@ public final class ServerMetrics implements AutoCloseable {
         meter.gaugeBuilder("jinfer_running_sequences").ofLongs()
                 .setDescription("sequences being prefilled or decoded")
                 .buildWithCallback(m -> m.record(scheduler.runningRequests()));
+        meter.gaugeBuilder("jinfer_kv_pages_in_use").ofLongs()
+                .setDescription("KV cache pages (16 positions each) held by running sequences")
+                .buildWithCallback(m -> m.record(scheduler.kvPagesInUse()));
     }
 
     /**

@@ -257,7 +257,7 @@ class EndpointsTest {
         String text = r.body();
         for (String name : List.of("jinfer_http_requests_total", "jinfer_generated_tokens_total",
                 "jinfer_prompt_tokens_total", "jinfer_time_to_first_token_seconds", "jinfer_inter_token_latency_seconds",
-                "jinfer_queue_depth", "jinfer_running_sequences")) {
+                "jinfer_queue_depth", "jinfer_running_sequences", "jinfer_kv_pages_in_use")) {
             assertTrue(text.contains("# TYPE " + name + " "), name + " in\n" + text);
         }
         assertTrue(s.metric("jinfer_generated_tokens_total") >= 3);
