@@ -83,6 +83,8 @@ abstract class RowCodec {
             case Q4_1 -> quant ? new Q4_1Codec(ln) : new GenericCodec(format, math);
             case Q5_0 -> quant ? new Q5_0Codec(ln) : new GenericCodec(format, math);
             case Q5_1 -> quant ? new Q5_1Codec(ln) : new GenericCodec(format, math);
+            case Q4_K -> quant ? new Q4_KCodec(ln) : new GenericCodec(format, math);
+            case Q6_K -> quant ? new Q6_KCodec(ln) : new GenericCodec(format, math);
             default -> new GenericCodec(format, math);
         };
     }
