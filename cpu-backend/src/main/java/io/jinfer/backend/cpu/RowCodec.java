@@ -85,6 +85,9 @@ abstract class RowCodec {
             case Q5_1 -> quant ? new Q5_1Codec(ln) : new GenericCodec(format, math);
             case Q4_K -> quant ? new Q4_KCodec(ln) : new GenericCodec(format, math);
             case Q6_K -> quant ? new Q6_KCodec(ln) : new GenericCodec(format, math);
+            case Q5_K -> quant ? new Q5_KCodec(ln) : new GenericCodec(format, math);
+            case Q3_K -> quant ? new Q3_KCodec(ln) : new GenericCodec(format, math);
+            case Q2_K -> quant ? new Q2_KCodec(ln) : new GenericCodec(format, math);
             default -> new GenericCodec(format, math);
         };
     }
