@@ -88,6 +88,10 @@ abstract class RowCodec {
             case Q5_K -> quant ? new Q5_KCodec(ln) : new GenericCodec(format, math);
             case Q3_K -> quant ? new Q3_KCodec(ln) : new GenericCodec(format, math);
             case Q2_K -> quant ? new Q2_KCodec(ln) : new GenericCodec(format, math);
+            case IQ4_NL -> quant ? new IQ4_NLCodec(ln) : new GenericCodec(format, math);
+            case IQ4_XS -> quant ? new IQ4_XSCodec(ln) : new GenericCodec(format, math);
+            case MXFP4 -> quant ? new MXFP4Codec(ln) : new GenericCodec(format, math);
+            case NVFP4 -> quant ? new NVFP4Codec(ln) : new GenericCodec(format, math);
             default -> new GenericCodec(format, math);
         };
     }

@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class BlockCodecTest {
     static final List<QuantFormat> FORMATS = List.of(QuantFormat.Q4_K, QuantFormat.Q6_K, QuantFormat.Q5_K,
-            QuantFormat.Q3_K, QuantFormat.Q2_K);
+            QuantFormat.Q3_K, QuantFormat.Q2_K, QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4,
+            QuantFormat.NVFP4);
     /**
      * {rows, cols} in blocks of the format: rows not multiples of the 16-row chunk nor of the 8-row
      * prefill block; 5 super-blocks (1280 columns) span three prefill panels (512 + 512 + 256).
