@@ -37,7 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class MatmulBenchmark {
 
     /** Weight format. */
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q6_K", "Q5_K", "Q3_K", "Q2_K",
+        "IQ4_NL", "IQ4_XS", "MXFP4", "NVFP4"})
     public String format;
 
     /** Weight shape, rows x columns. */
