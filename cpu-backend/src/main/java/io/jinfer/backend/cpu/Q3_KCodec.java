@@ -27,44 +27,53 @@ final class Q3_KCodec extends RowCodec {
     /** @return signed values of group g: bit pair 2g of {@code q}, third bit {@code hbit} of {@code hm} */
     private static FloatVector value(IntVector q, IntVector hm, int g, int hbit) {
         IntVector third = hm.lanewise(VectorOperators.LSHR, hbit).and(1).lanewise(VectorOperators.LSHL, 2);
-        IntVector v = q.lanewise(VectorOperators.LSHR, 2 * g).and(3).or(third).sub(4);
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+        IntVector v = q.lanewise(VectorOperators.LSHR, 2 * g).and(3).or(third);
+        // the bias comes off in float (exact): C2 boxed the vectors of the int subtraction here
+        return ((FloatVector) v.convert(VectorOperators.I2F, 0)).sub(4f);
     }
 
     @Override
     float dot(MemorySegment w, long off, int cols, float[] x, int xOff, float[] sums, float[] scratch) {
-        VectorSpecies<Float> f = ln.floats();
-        int step = f.length();
-        FloatVector acc = FloatVector.zero(f);
+        float total = 0;
         long p = off;
         int xo = xOff;
         for (int b = 0, blocks = cols >> 8; b < blocks; b++, p += BLOCK_BYTES, xo += 256) {
             float d = Float.float16ToFloat(w.get(LittleEndian.SHORT, p + 108));
             for (int h = 0; h < 2; h++) {
-                long qs = p + 32 + 32 * h;
-                int x0 = xo + 128 * h;
-                for (int l16 = 0; l16 < 32; l16 += 16) {
-                    FloatVector s0 = FloatVector.zero(f);
-                    FloatVector s1 = FloatVector.zero(f);
-                    FloatVector s2 = FloatVector.zero(f);
-                    FloatVector s3 = FloatVector.zero(f);
-                    for (int s = l16; s < l16 + 16; s += step) {
-                        IntVector q = bits.unsigned(w, qs + s);
-                        IntVector hm = bits.unsigned(w, p + s);
-                        s0 = value(q, hm, 0, 4 * h).fma(FloatVector.fromArray(f, x, x0 + s), s0);
-                        s1 = value(q, hm, 1, 4 * h + 1).fma(FloatVector.fromArray(f, x, x0 + 32 + s), s1);
-                        s2 = value(q, hm, 2, 4 * h + 2).fma(FloatVector.fromArray(f, x, x0 + 64 + s), s2);
-                        s3 = value(q, hm, 3, 4 * h + 3).fma(FloatVector.fromArray(f, x, x0 + 96 + s), s3);
-                    }
-                    int j = 8 * h + (l16 >> 4);
-                    acc = s0.fma(FloatVector.broadcast(f, scale(w, p, d, j)), acc);
-                    acc = s1.fma(FloatVector.broadcast(f, scale(w, p, d, j + 2)), acc);
-                    acc = s2.fma(FloatVector.broadcast(f, scale(w, p, d, j + 4)), acc);
-                    acc = s3.fma(FloatVector.broadcast(f, scale(w, p, d, j + 6)), acc);
+                for (int g = 0; g < 4; g++) {
+                    total += group(w, p, h, g, x, xo, d, scratch);
                 }
             }
         }
-        return Lanes.sum(acc);
+        return total;
+    }
+
+    /**
+     * The dot product of group {@code g} (32 values, two scales) of half {@code h}. A small method
+     * of its own, returning a float, because C2 stops inlining a larger body of vector code (its
+     * node-count cutoff) and then keeps the vectors on the heap.
+     *
+     * @param lanes a per-thread buffer of at least one vector's floats
+     */
+    private float group(MemorySegment w, long p, int h, int g, float[] x, int xo, float d, float[] lanes) {
+        VectorSpecies<Float> f = ln.floats();
+        int step = f.length();
+        long qs = p + 32 + 32 * h;
+        int x0 = xo + 128 * h + 32 * g;
+        FloatVector lo = FloatVector.zero(f);
+        FloatVector hi = FloatVector.zero(f);
+        for (int s = 0; s < 16; s += step) {
+            lo = value(bits.unsigned(w, qs + s), bits.unsigned(w, p + s), g, 4 * h + g)
+                    .fma(FloatVector.fromArray(f, x, x0 + s), lo);
+            hi = value(bits.unsigned(w, qs + 16 + s), bits.unsigned(w, p + 16 + s), g, 4 * h + g)
+                    .fma(FloatVector.fromArray(f, x, x0 + 16 + s), hi);
+        }
+        int j = 8 * h + 2 * g;
+        FloatVector acc = lo.mul(scale(w, p, d, j));
+        // lanes go through memory: even this body reaches C2's inlining cutoff, and a vector handed
+        // to a method that is not inlined is boxed
+        hi.fma(FloatVector.broadcast(f, scale(w, p, d, j + 1)), acc).intoArray(lanes, 0);
+        return Lanes.sum(lanes, 0, step);
     }
 
     /** @return the float scale of the 16 values {@code 16j ..} of the block at {@code p} */
