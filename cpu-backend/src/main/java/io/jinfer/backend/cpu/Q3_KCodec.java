@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * 6-bit scales biased by 32, F16 d) expanded in registers. In each half h of 128 values, value
  * {@code 32g + l} has its low two bits at bit 2g of byte l of the half's 32 bytes and its third bit
  * at bit {@code 4h + g} of hmask byte l; {@code q = low + 4 * third - 4} runs from -4 to 3. A value
- * is {@code (d (sc - 32)) q}, one scale per 16 values; the dot product keeps one sum per scale.
+ * is {@code (d (sc - 32)) q}, one scale per 16 values; the dot product keeps one sum per scale and
+ * reduces each group of 32 values to a float.
  */
 final class Q3_KCodec extends RowCodec {
     private static final int BLOCK_BYTES = 110;

@@ -12,9 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * pairs, 16 signed 8-bit scales, F16 d) expanded in registers. Each half of 128 values is four
  * groups g of 32 that share their bytes: value {@code 32g + l} takes its low nibble from ql byte
  * {@code l + 32 (g % 2)} (low nibble for g &lt; 2) and its top two bits from bits {@code 2g} of qh
- * byte l, so one load of each feeds four groups. A value is {@code (d sc) (q - 32)}, one scale per
- * 16 values; the dot product keeps one partial sum per scale and reduces each quarter of a
- * super-block to a float.
+ * byte l, so one load of each feeds several groups. A value is {@code (d sc) (q - 32)}, one scale
+ * per 16 values; the dot product keeps one partial sum per scale and reduces each 16 lanes of two
+ * groups (g and g + 2, which share their ql bytes) to a float.
  */
 final class Q6_KCodec extends RowCodec {
     private static final int BLOCK_BYTES = 210;
