@@ -43,8 +43,10 @@ final class Q6_KCodec extends RowCodec {
             float d = Float.float16ToFloat(w.get(LittleEndian.SHORT, p + 208));
             for (int h = 0; h < 2; h++) {
                 for (int l16 = 0; l16 < 32; l16 += 16) {
-                    total += pair(w, p, h, l16, 0, x, xo, d);
-                    total += pair(w, p, h, l16, 1, x, xo, d);
+                    // one call site: C2 inlines pair here, and two copies would pass its cutoff
+                    for (int g = 0; g < 2; g++) {
+                        total += pair(w, p, h, l16, g, x, xo, d, scratch);
+                    }
                 }
             }
         }
@@ -56,8 +58,11 @@ final class Q6_KCodec extends RowCodec {
      * {@code h}, which share their ql bytes. A small method of its own, returning a float, because
      * C2 stops inlining a larger body of vector code (its node-count cutoff) and then keeps the
      * vectors on the heap, which made a whole-super-block loop allocate and run ten times slower.
+     *
+     * @param lanes a per-thread buffer of at least one vector's floats
      */
-    private float pair(MemorySegment w, long p, int h, int l16, int g, float[] x, int xo, float d) {
+    private float pair(MemorySegment w, long p, int h, int l16, int g, float[] x, int xo, float d,
+            float[] lanes) {
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         long ql = p + 64 * h + 32 * g;
@@ -73,7 +78,10 @@ final class Q6_KCodec extends RowCodec {
         }
         long sc = p + 192 + 8 * h + 2 * g + (l16 >> 4);
         FloatVector acc = lo.mul(d * KBlockBits.i8(w, sc));
-        return Lanes.sum(hi.fma(FloatVector.broadcast(f, d * KBlockBits.i8(w, sc + 4)), acc));
+        // lanes go through memory: with 8 lanes this body reaches C2's inlining cutoff too, and a
+        // vector handed to a method that is not inlined is boxed
+        hi.fma(FloatVector.broadcast(f, d * KBlockBits.i8(w, sc + 4)), acc).intoArray(lanes, 0);
+        return Lanes.sum(lanes, 0, step);
     }
 
     @Override
