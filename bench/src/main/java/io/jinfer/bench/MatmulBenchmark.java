@@ -42,7 +42,8 @@ public class MatmulBenchmark {
      * native kernels where they are loaded (add {@code -jvmArgsAppend -Djinfer.cpu.native=false} for
      * the Java ones).
      */
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q6_K", "F8_E4M3", "NVFP4_CKPT"})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q6_K", "Q5_K", "Q3_K", "Q2_K",
+        "IQ4_NL", "IQ4_XS", "MXFP4", "NVFP4", "F8_E4M3", "NVFP4_CKPT"})
     public String format;
 
     /** Weight shape, rows x columns. */

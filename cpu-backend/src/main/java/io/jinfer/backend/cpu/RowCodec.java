@@ -106,6 +106,15 @@ abstract class RowCodec {
             case F8_E4M3 -> new E4m3Codec(math);
             case F8_E5M2 -> new E5m2Codec(math);
             case E2M1 -> new E2m1Codec(math);
+            case Q4_K -> quant ? new Q4_KCodec(ln) : new GenericCodec(format, math);
+            case Q6_K -> quant ? new Q6_KCodec(ln) : new GenericCodec(format, math);
+            case Q5_K -> quant ? new Q5_KCodec(ln) : new GenericCodec(format, math);
+            case Q3_K -> quant ? new Q3_KCodec(ln) : new GenericCodec(format, math);
+            case Q2_K -> quant ? new Q2_KCodec(ln) : new GenericCodec(format, math);
+            case IQ4_NL -> quant ? new IQ4_NLCodec(ln) : new GenericCodec(format, math);
+            case IQ4_XS -> quant ? new IQ4_XSCodec(ln) : new GenericCodec(format, math);
+            case MXFP4 -> quant ? new MXFP4Codec(ln) : new GenericCodec(format, math);
+            case NVFP4 -> quant ? new NVFP4Codec(ln) : new GenericCodec(format, math);
             default -> new GenericCodec(format, math);
         };
     }
