@@ -29,17 +29,22 @@ public final class ModelSource implements AutoCloseable {
     }
 
     /**
-     * Uses a model file the user named on the command line; the file is never deleted.
+     * Uses a model the user named on the command line, a GGUF file or a Hugging Face model directory
+     * (one with a {@code config.json}); it is never deleted.
      *
-     * @param file a model file the user named
+     * @param file a model file or directory the user named
      * @return the source
-     * @throws CommandException when the file does not exist or is not a regular file
+     * @throws CommandException when it does not exist, or is neither a regular file nor a directory
+     *     with a {@code config.json}
      */
     public static ModelSource file(Path file) {
         if (!Files.exists(file)) {
             throw new CommandException("model file not found: " + file);
         }
-        if (!Files.isRegularFile(file)) {
+        if (Files.isDirectory(file) && !Files.isRegularFile(file.resolve("config.json"))) {
+            throw new CommandException(file + " is a directory without a config.json: not a Hugging Face model");
+        }
+        if (!Files.isDirectory(file) && !Files.isRegularFile(file)) {
             throw new CommandException("not a regular file: " + file);
         }
         return new ModelSource(file, null);
