@@ -19,10 +19,12 @@ import java.util.Map;
  * @param latencyP99 whole request, 99th percentile
  * @param serverRssKiB server resident memory sampled at 0 %, 25 %, 50 %, 75 % and 100 % of the
  *     requests (empty when no server process was given)
+ * @param errorExamples the first message seen for each key of {@code errors}, to tell a refused
+ *     connection from a reset one or a stream cut short
  */
 public record LoadReport(int concurrency, int sent, int completed, Map<String, Integer> errors, long tokens,
         double seconds, double ttftP50, double ttftP99, double interTokenP50, double latencyP50, double latencyP99,
-        long[] serverRssKiB) {
+        long[] serverRssKiB, Map<String, String> errorExamples) {
 
     /**
      * Returns the aggregate generation throughput.
@@ -47,6 +49,7 @@ public record LoadReport(int concurrency, int sent, int completed, Map<String, I
         sb.append(String.format("  time to first token p50 %.0f ms, p99 %.0f ms; inter-token p50 %.1f ms%n",
                 ttftP50, ttftP99, interTokenP50));
         sb.append(String.format("  request latency p50 %.0f ms, p99 %.0f ms%n", latencyP50, latencyP99));
+        errorExamples.forEach((k, m) -> sb.append(String.format("  first %s error: %s%n", k, m)));
         if (serverRssKiB.length > 0) {
             sb.append("  server RSS MiB at 0/25/50/75/100 %:");
             for (long kib : serverRssKiB) {

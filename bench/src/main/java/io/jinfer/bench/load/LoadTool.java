@@ -40,6 +40,7 @@ public final class LoadTool {
     private final AtomicInteger completed = new AtomicInteger();
     private final AtomicLong tokens = new AtomicLong();
     private final Map<String, Integer> errors = new TreeMap<>();
+    private final Map<String, String> errorExamples = new TreeMap<>();
     private final List<Long> ttft = Collections.synchronizedList(new ArrayList<>());
     private final List<Long> gaps = Collections.synchronizedList(new ArrayList<>());
     private final List<Long> latency = Collections.synchronizedList(new ArrayList<>());
@@ -77,7 +78,7 @@ public final class LoadTool {
         synchronized (errors) {
             return new LoadReport(options.concurrency(), sent.get(), completed.get(), Map.copyOf(errors),
                     tokens.get(), seconds, millis(ttft, 50), millis(ttft, 99), millis(gaps, 50), millis(latency, 50),
-                    millis(latency, 99), rssSamples);
+                    millis(latency, 99), rssSamples, Map.copyOf(errorExamples));
         }
     }
 
@@ -115,16 +116,16 @@ public final class LoadTool {
         try {
             response = http.send(rb.build(), HttpResponse.BodyHandlers.ofLines());
         } catch (IOException e) {
-            error("io");
+            error("io", e.toString());
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            error("io");
+            error("io", "interrupted");
             return;
         }
         if (response.statusCode() != 200) {
             response.body().close();
-            error(Integer.toString(response.statusCode()));
+            error(Integer.toString(response.statusCode()), "HTTP " + response.statusCode());
             return;
         }
         long last = 0;
@@ -158,7 +159,7 @@ public final class LoadTool {
             done = false;
         }
         if (!done) {
-            error("stream");
+            error("stream", "the stream ended after " + count + " content chunks without [DONE]");
             return;
         }
         latency.add(System.nanoTime() - t0);
@@ -176,9 +177,10 @@ public final class LoadTool {
         }
     }
 
-    private void error(String key) {
+    private void error(String key, String message) {
         synchronized (errors) {
             errors.merge(key, 1, Integer::sum);
+            errorExamples.putIfAbsent(key, message);
         }
     }
 

@@ -136,6 +136,8 @@ class LoadToolTest {
         assertEquals(56, r.sent());
         assertEquals(56 - refused - broken, r.completed());
         assertEquals(Map.of("429", refused, "stream", broken), r.errors());
+        assertEquals("HTTP 429", r.errorExamples().get("429"));
+        assertTrue(r.errorExamples().get("stream").contains("without [DONE]"), r.errorExamples().toString());
         assertEquals(5L * r.completed(), r.tokens());
         assertTrue(r.ttftP50() > 0 && r.ttftP99() >= r.ttftP50(), r.format());
         assertTrue(r.latencyP99() >= r.latencyP50() && r.latencyP50() >= r.ttftP50(), r.format());
@@ -168,5 +170,7 @@ class LoadToolTest {
                 Duration.ofSeconds(30), "p", "m", null, 0));
         assertEquals(0, r.completed());
         assertEquals(Map.of("io", 6), r.errors());
+        assertTrue(r.errorExamples().get("io").contains("Exception"), r.errorExamples().toString());
+        assertTrue(r.format().contains("first io error"), r.format());
     }
 }
