@@ -1,6 +1,5 @@
 package io.jinfer.backend.cpu;
 
-import io.jinfer.api.QuantFormat;
 import io.jinfer.api.format.LittleEndian;
 import io.jinfer.api.format.ReferenceDequantizer;
 import io.jinfer.api.format.ScaledDequantizer;
@@ -127,33 +126,12 @@ public final class ReferenceKernels implements Kernels {
 
     @Override
     public void storeKv(float[] src, int n, KvLayer layer, boolean keys, int startPos) {
-        if (startPos < 0 || startPos + n > layer.capacity()) {
-            throw new IndexOutOfBoundsException("positions " + startPos + ".." + (startPos + n - 1)
-                    + " outside a cache of " + layer.capacity());
-        }
-        int row = layer.rowElements();
-        for (int t = 0; t < n; t++) {
-            int p = startPos + t;
-            var seg = keys ? layer.keyPage(p / layer.pageSize()) : layer.valuePage(p / layer.pageSize());
-            long first = (long) (p % layer.pageSize()) * row;
-            for (int i = 0; i < row; i++) {
-                if (layer.format() == QuantFormat.F32) {
-                    seg.setAtIndex(LittleEndian.FLOAT, first + i, src[t * row + i]);
-                } else {
-                    seg.setAtIndex(LittleEndian.SHORT, first + i, Float.floatToFloat16(src[t * row + i]));
-                }
-            }
-        }
+        layer.writeRows(src, n, keys, startPos);
     }
 
     /** @return element {@code i} of position {@code p}'s cached keys or values */
     static float cached(KvLayer layer, boolean keys, int p, long i) {
-        int page = p / layer.pageSize();
-        var seg = keys ? layer.keyPage(page) : layer.valuePage(page);
-        long index = (long) (p % layer.pageSize()) * layer.rowElements() + i;
-        return layer.format() == QuantFormat.F32
-                ? seg.getAtIndex(LittleEndian.FLOAT, index)
-                : Float.float16ToFloat(seg.getAtIndex(LittleEndian.SHORT, index));
+        return layer.value(keys, p, i);
     }
 
     @Override

@@ -333,7 +333,9 @@ public final class OpenClKernels implements Kernels {
                     + " outside a cache of " + layer.capacity());
         }
         if (layer.pages() > 1) {
-            storePaged(src, n, layer, keys, startPos);
+            // a cache in several pages (the scheduler's paged KV cache) is written on the host, with the
+            // same F16 rounding (to nearest even) as the device's store
+            layer.writeRows(src, n, keys, startPos);
             return;
         }
         requireContiguous(layer, startPos + n);
@@ -407,41 +409,14 @@ public final class OpenClKernels implements Kernels {
         }
     }
 
-    /**
-     * A cache in several pages (the scheduler's paged KV cache) is written on the host, row by row into
-     * its pages, with the same F16 rounding (to nearest even) as the device's store.
-     */
-    private static void storePaged(float[] src, int n, KvLayer layer, boolean keys, int startPos) {
-        int row = layer.rowElements();
-        boolean half = layer.format() == QuantFormat.F16;
-        for (int t = 0; t < n; t++) {
-            int pos = startPos + t;
-            MemorySegment page = keys ? layer.keyPage(pos / layer.pageSize()) : layer.valuePage(pos / layer.pageSize());
-            long base = (long) (pos % layer.pageSize()) * row;
-            for (int i = 0; i < row; i++) {
-                float v = src[t * row + i];
-                if (half) {
-                    page.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, base + i, Float.floatToFloat16(v));
-                } else {
-                    page.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, base + i, v);
-                }
-            }
-        }
-    }
-
     /** Copies the first {@code positions} rows of a paged cache into one float array for the F32 attention kernel. */
     private static float[] gather(KvLayer layer, boolean keys, int positions, float[] into) {
         int row = layer.rowElements();
         float[] out = into != null && into.length >= positions * row ? into : new float[Math.max(positions * row,
                 into == null ? 0 : 2 * into.length)];
-        boolean half = layer.format() == QuantFormat.F16;
         for (int pos = 0; pos < positions; pos++) {
-            MemorySegment page = keys ? layer.keyPage(pos / layer.pageSize()) : layer.valuePage(pos / layer.pageSize());
-            long base = (long) (pos % layer.pageSize()) * row;
             for (int i = 0; i < row; i++) {
-                out[pos * row + i] = half
-                        ? Float.float16ToFloat(page.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, base + i))
-                        : page.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, base + i);
+                out[pos * row + i] = layer.value(keys, pos, i);
             }
         }
         return out;

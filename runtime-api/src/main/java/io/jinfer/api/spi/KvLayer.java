@@ -1,6 +1,7 @@
 package io.jinfer.api.spi;
 
 import io.jinfer.api.QuantFormat;
+import io.jinfer.api.format.LittleEndian;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -179,5 +180,50 @@ public final class KvLayer {
      */
     public MemorySegment values() {
         return valuePages[0];
+    }
+
+    /**
+     * Writes {@code n} rows of keys or values at positions {@code startPos ..}, rounding to F16 (to
+     * nearest even) when the cache stores F16: the plain, page-walking store every backend can use.
+     *
+     * @param src {@code n} rows of {@link #rowElements()} values
+     * @param n rows to write
+     * @param keys true for keys, false for values
+     * @param startPos position of the first row
+     * @throws IndexOutOfBoundsException when the positions fall outside the cache's capacity
+     */
+    public void writeRows(float[] src, int n, boolean keys, int startPos) {
+        if (startPos < 0 || startPos + n > capacity()) {
+            throw new IndexOutOfBoundsException("positions " + startPos + ".." + (startPos + n - 1)
+                    + " outside a cache of " + capacity());
+        }
+        for (int t = 0; t < n; t++) {
+            int p = startPos + t;
+            MemorySegment seg = keys ? keyPage(p / pageSize) : valuePage(p / pageSize);
+            long first = (long) (p % pageSize) * rowElements;
+            for (int i = 0; i < rowElements; i++) {
+                if (format == QuantFormat.F32) {
+                    seg.setAtIndex(LittleEndian.FLOAT, first + i, src[t * rowElements + i]);
+                } else {
+                    seg.setAtIndex(LittleEndian.SHORT, first + i, Float.floatToFloat16(src[t * rowElements + i]));
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads one cached value.
+     *
+     * @param keys true for keys, false for values
+     * @param position the position
+     * @param i the index within the position's row
+     * @return the value, widened to float
+     */
+    public float value(boolean keys, int position, long i) {
+        int page = position / pageSize;
+        MemorySegment seg = keys ? keyPage(page) : valuePage(page);
+        long index = (long) (position % pageSize) * rowElements + i;
+        return format == QuantFormat.F32 ? seg.getAtIndex(LittleEndian.FLOAT, index)
+                : Float.float16ToFloat(seg.getAtIndex(LittleEndian.SHORT, index));
     }
 }
