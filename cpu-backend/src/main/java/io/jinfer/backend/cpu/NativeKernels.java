@@ -12,9 +12,13 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import io.jinfer.api.QuantFormat;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -38,8 +42,8 @@ final class NativeKernels {
      * {@code (weights, rowBytes, rowStart, rowEnd, blocks, n, xq, xd, out, outStride)}: products of
      * rows {@code [rowStart, rowEnd)} with {@code n} tokens of quantised activations (token {@code t}
      * at {@code xq[t * 32 * blocks]}, {@code xd[t * blocks]}), written to {@code out[t * outStride + row]}.
-     * The Q4_K and Q6_K functions take float activations in {@code xq} instead (token {@code t} at
-     * float {@code t * 32 * blocks}) and ignore {@code xd}. Each (row, token) result is bit-identical
+     * The functions of formats that {@link #takesFloatActivations take float activations} read them
+     * from {@code xq} instead (token {@code t} at float {@code t * 32 * blocks}) and ignore {@code xd}. Each (row, token) result is bit-identical
      * whatever {@code n} is.
      */
     private static final FunctionDescriptor ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
@@ -50,26 +54,34 @@ final class NativeKernels {
     private static final FunctionDescriptor QUANTIZE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
 
+    /** The library's row function for each format. */
+    private static final Map<QuantFormat, String> SYMBOLS = symbols();
+
     private static volatile NativeKernels loaded;
+
+    private static Map<QuantFormat, String> symbols() {
+        Map<QuantFormat, String> m = new EnumMap<>(QuantFormat.class);
+        for (QuantFormat f : List.of(QuantFormat.Q4_0, QuantFormat.Q8_0, QuantFormat.Q4_K, QuantFormat.Q6_K,
+                QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4, QuantFormat.NVFP4)) {
+            m.put(f, "jinfer_" + f.name().toLowerCase(Locale.ROOT));
+        }
+        return Collections.unmodifiableMap(m);
+    }
 
     private final String variant;
     private final String reason;
-    private final MethodHandle q4_0;
-    private final MethodHandle q8_0;
-    private final MethodHandle q4_k;
-    private final MethodHandle q6_k;
+    /** Row functions by weight format (see {@link #ROWS}); empty when unavailable. */
+    private final Map<QuantFormat, MethodHandle> kernels;
     private final MethodHandle quantize;
 
     private record Variant(String name, Set<String> flags) {}
 
-    private NativeKernels(String variant, String reason, MethodHandle... kernels) {
+    private NativeKernels(String variant, String reason, Map<QuantFormat, MethodHandle> kernels,
+            MethodHandle quantize) {
         this.variant = variant;
         this.reason = reason;
-        this.q4_0 = kernels.length > 0 ? kernels[0] : null;
-        this.q8_0 = kernels.length > 0 ? kernels[1] : null;
-        this.q4_k = kernels.length > 0 ? kernels[2] : null;
-        this.q6_k = kernels.length > 0 ? kernels[3] : null;
-        this.quantize = kernels.length > 0 ? kernels[4] : null;
+        this.kernels = kernels;
+        this.quantize = quantize;
     }
 
     /** @return the kernels to use as the system properties ask: loaded once, or unavailable with a reason */
@@ -91,7 +103,7 @@ final class NativeKernels {
     }
 
     static NativeKernels unavailable(String reason) {
-        return new NativeKernels(null, reason);
+        return new NativeKernels(null, reason, Map.of(), null);
     }
 
     /** @return whether the native functions are bound */
@@ -109,24 +121,27 @@ final class NativeKernels {
         return reason;
     }
 
-    /** @return the Q4_0 row function (see {@link #ROWS}), or null */
-    MethodHandle q4_0() {
-        return q4_0;
+    /**
+     * @param format a weight format
+     * @return the row function for products with weights of that format (see {@link #ROWS}), or null
+     *     when there is none (or no native kernels are loaded)
+     */
+    MethodHandle kernel(QuantFormat format) {
+        return kernels.get(format);
     }
 
-    /** @return the Q8_0 row function (see {@link #ROWS}), or null */
-    MethodHandle q8_0() {
-        return q8_0;
+    /**
+     * @param format a weight format with a native kernel
+     * @return whether its kernel takes float activations rather than 8-bit ones: every format but
+     *     Q4_0 and Q8_0 (8-bit activations for the others moved the golden comparisons out of tolerance)
+     */
+    static boolean takesFloatActivations(QuantFormat format) {
+        return format != QuantFormat.Q4_0 && format != QuantFormat.Q8_0;
     }
 
-    /** @return the Q4_K row function (see {@link #ROWS}), or null */
-    MethodHandle q4_k() {
-        return q4_k;
-    }
-
-    /** @return the Q6_K row function (see {@link #ROWS}), or null */
-    MethodHandle q6_k() {
-        return q6_k;
+    /** @return the formats that have native kernels here, in declaration order (empty when unavailable) */
+    Set<QuantFormat> formats() {
+        return kernels.keySet();
     }
 
     /** @return the activation quantiser {@code (x, blocks, xq, xd)} (see {@link #QUANTIZE}), or null */
@@ -202,10 +217,10 @@ final class NativeKernels {
         Linker linker = Linker.nativeLinker();
         // critical: the calls are short and touch only native memory, so skip the thread-state change
         Linker.Option critical = Linker.Option.critical(false);
-        MethodHandle q4 = linker.downcallHandle(lib.findOrThrow("jinfer_q4_0"), ROWS, critical);
-        MethodHandle q8 = linker.downcallHandle(lib.findOrThrow("jinfer_q8_0"), ROWS, critical);
-        MethodHandle q4k = linker.downcallHandle(lib.findOrThrow("jinfer_q4_k"), ROWS, critical);
-        MethodHandle q6k = linker.downcallHandle(lib.findOrThrow("jinfer_q6_k"), ROWS, critical);
+        Map<QuantFormat, MethodHandle> kernels = new EnumMap<>(QuantFormat.class);
+        for (var e : SYMBOLS.entrySet()) {
+            kernels.put(e.getKey(), linker.downcallHandle(lib.findOrThrow(e.getValue()), ROWS, critical));
+        }
         MethodHandle quant = linker.downcallHandle(lib.findOrThrow("jinfer_quantize_q8"), QUANTIZE, critical);
         MethodHandle variantFn = linker.downcallHandle(lib.findOrThrow("jinfer_variant"),
                 FunctionDescriptor.of(ValueLayout.ADDRESS));
@@ -218,6 +233,6 @@ final class NativeKernels {
         if (!reported.equals(name)) {
             throw new IOException("library for " + name + " reports variant " + reported);
         }
-        return new NativeKernels(name, null, q4, q8, q4k, q6k, quant);
+        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant);
     }
 }

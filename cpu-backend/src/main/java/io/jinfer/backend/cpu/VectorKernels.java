@@ -25,11 +25,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Any float species works: the quantised block kernels need 8 or 16 float lanes (AVX2, AVX-512)
  * and other widths fall back to expanding blocks with the reference dequantiser.
  *
- * <p>Where {@link NativeKernels} are loaded, products of Q4_0, Q8_0, Q4_K and Q6_K weights in native
- * memory (any number of tokens) run in C instead. For Q4_0 and Q8_0 the activations are quantised to
- * 8 bits per block of 32 ({@link Q8Activations}) and multiplied with integer instructions, so those
- * results differ from the reference by the activation rounding (about 1e-2 of {@code Σ|w·x|} at
- * most, see the tests); Q4_K and Q6_K keep float activations.
+ * <p>Where {@link NativeKernels} are loaded, products of Q4_0, Q8_0, Q4_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4
+ * and NVFP4 weights in native memory (any number of tokens) run in C instead. For Q4_0 and Q8_0 the
+ * activations are quantised to 8 bits per block of 32 ({@link Q8Activations}) and multiplied with
+ * integer instructions, so those results differ from the reference by the activation rounding (about
+ * 1e-2 of {@code Σ|w·x|} at most, see the tests); the other formats keep float activations.
  *
  * <p>Every path computes each (row, token) result with the same operations whatever the number of
  * tokens and threads: column {@code j} of an {@code n}-token product is bit-identical with the
@@ -121,7 +121,7 @@ public final class VectorKernels implements Kernels {
         return "vector (" + ln.floats().vectorBitSize() + "-bit), " + pool.threads()
                 + (pool.threads() == 1 ? " thread" : " threads")
                 + (nativeKernels.available()
-                        ? ", native " + nativeKernels.variant() + " (Q4_0, Q8_0, Q4_K, Q6_K)"
+                        ? ", native " + nativeKernels.variant() + " " + nativeKernels.formats()
                         : ", no native kernels: " + nativeKernels.reason());
     }
 
@@ -130,22 +130,15 @@ public final class VectorKernels implements Kernels {
         if (!nativeKernels.available() || !weight.data().isNative() || weight.columns() % 32 != 0) {
             return null;
         }
-        return switch (weight.format()) {
-            case Q4_0 -> nativeKernels.q4_0();
-            case Q8_0 -> nativeKernels.q8_0();
-            case Q4_K -> nativeKernels.q4_k();
-            case Q6_K -> nativeKernels.q6_k();
-            default -> null;
-        };
+        return nativeKernels.kernel(weight.format());
     }
 
     private void nativeMatmul(MethodHandle kernel, TensorView weight, float[] x, float[] out, int n) {
         int rows = weight.rows();
         int cols = weight.columns();
-        // K-quant kernels take float activations: 8-bit ones moved the logits of the golden files
-        // beyond their tolerance once prefill used them too (see jinfer_cpu.c)
-        QuantFormat f = weight.format();
-        boolean floats = f == QuantFormat.Q4_K || f == QuantFormat.Q6_K;
+        // only Q4_0/Q8_0 take 8-bit activations: for the others they moved the logits of the golden
+        // files beyond their tolerance once prefill used them too (see jinfer_cpu.c)
+        boolean floats = NativeKernels.takesFloatActivations(weight.format());
         MemorySegment staged = floats ? q8x.stage(x, n * cols) : null;
         if (!floats) {
             q8x.quantize(x, cols, n);

@@ -20,14 +20,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The native kernels (Q4_0, Q8_0 with 8-bit activations; Q4_K, Q6_K with float activations), for each
- * variant this machine can load:
+ * The native kernels (Q4_0, Q8_0 with 8-bit activations; Q4_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4 with
+ * float activations), for each variant this machine can load:
  *
  * <ul>
  *   <li>Q4_0 and Q8_0 bit for bit against {@link #emulate}, a plain Java statement of the same algorithm
  *       (activations quantised by {@link Q8Activations}, exact integer dot products of four values
  *       per lane, eight float lanes accumulated with fma, a fixed final sum), with 1 and 3 threads,
  *       one token and several tokens at once;
+ *   <li>the float-activation formats bit for bit against {@link #emulateFloat}: the reference
+ *       dequantiser's values, 16 lanes accumulated with fma in column order, a fixed final sum;
  *   <li>against {@link ReferenceKernels} with a bound derived from the activation rounding: each
  *       quantised activation is off by at most half its block's scale {@code d_b / 2}, so an output
  *       is off by at most {@code Σ_b d_b/2 · Σ_{i in b} |w_i|}, plus float rounding
@@ -40,11 +42,17 @@ class NativeMatmulTest {
     private static final int[][] SHAPES = {{1, 32}, {5, 64}, {37, 256}, {70, 1056}, {8, 4096}};
     /** K-quant rows hold whole 256-value super-blocks. */
     private static final int[][] K_SHAPES = {{1, 256}, {37, 512}, {9, 2048}};
+    /** NVFP4 rows hold whole 64-value blocks. */
+    private static final int[][] NVFP4_SHAPES = {{1, 64}, {5, 128}, {37, 320}, {8, 2048}};
     private static final List<QuantFormat> FORMATS = List.of(QuantFormat.Q4_0, QuantFormat.Q8_0, QuantFormat.Q4_K,
-            QuantFormat.Q6_K);
+            QuantFormat.Q6_K, QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4, QuantFormat.NVFP4);
 
     private static int[][] shapes(QuantFormat f) {
-        return f.blockSize() == 256 ? K_SHAPES : SHAPES;
+        return switch (f.blockSize()) {
+            case 256 -> K_SHAPES;
+            case 64 -> NVFP4_SHAPES;
+            default -> SHAPES;
+        };
     }
 
     /** @return random weights: for K-quants with small finite F16 scales where the format keeps them */
@@ -58,6 +66,10 @@ class NativeMatmulTest {
         for (long at = 0; at < t.data().byteSize(); at += f.bytesPerBlock()) {
             for (int h : halves) {
                 t.data().set(LittleEndian.SHORT, at + h, Float.floatToFloat16((rnd.nextFloat() * 2 - 1) * 0.01f));
+            }
+            if (f == QuantFormat.MXFP4) {
+                // E8M0 scales around 2^-8 .. 2^4, so that sums stay finite
+                t.data().set(ValueLayout.JAVA_BYTE, at, (byte) (119 + rnd.nextInt(13)));
             }
         }
         return t;
@@ -111,6 +123,50 @@ class NativeMatmulTest {
                     }
                     for (VectorKernels k : List.of(one, three)) {
                         for (int tokens : new int[] {1, 5, n}) {
+                            float[] out = new float[tokens * rows];
+                            k.matmul(w, xs, out, tokens);
+                            for (int t = 0; t < tokens; t++) {
+                                for (int r = 0; r < rows; r++) {
+                                    assertEquals(Float.floatToRawIntBits(expected[t][r]),
+                                            Float.floatToRawIntBits(out[t * rows + r]), format + " " + rows + "x"
+                                                    + cols + " n=" + tokens + " token " + t + " row " + r + ": "
+                                                    + expected[t][r] + " vs " + out[t * rows + r]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"avx2", "avx512vnni"})
+    void floatActivationKernelsMatchTheirEmulationBitForBit(String variant) {
+        NativeKernels nk = loaded(variant);
+        Random rnd = new Random(17);
+        try (Arena arena = Arena.ofShared();
+                VectorKernels one = new VectorKernels(1, FloatVector.SPECIES_256, nk);
+                VectorKernels three = new VectorKernels(3, FloatVector.SPECIES_256, nk)) {
+            for (QuantFormat format : FORMATS) {
+                if (!NativeKernels.takesFloatActivations(format)) {
+                    continue;
+                }
+                assertTrue(nk.formats().contains(format), format + " has no native kernel in " + variant);
+                for (int[] shape : shapes(format)) {
+                    TensorView w = offHeap(weights(rnd, format, shape[0], shape[1]), arena);
+                    int rows = shape[0];
+                    int cols = shape[1];
+                    int n = 11;
+                    float[] xs = new float[n * cols];
+                    float[][] expected = new float[n][];
+                    for (int t = 0; t < n; t++) {
+                        float[] x = activations(rnd, cols);
+                        System.arraycopy(x, 0, xs, t * cols, cols);
+                        expected[t] = emulateFloat(w, x);
+                    }
+                    for (VectorKernels k : List.of(one, three)) {
+                        for (int tokens : new int[] {1, 3, n}) {
                             float[] out = new float[tokens * rows];
                             k.matmul(w, xs, out, tokens);
                             for (int t = 0; t < tokens; t++) {
@@ -276,13 +332,34 @@ class NativeMatmulTest {
         assertEquals(java.util.Set.of("fpu", "avx2", "fma", "f16c"), flags);
     }
 
-    /** @return the activation rounding step of block b: 8-bit per 32 values, none for K-quants (float) */
+    /** @return the activation rounding step of block b: 8-bit per 32 values, none for the float-activation formats */
     private static double activationScale(QuantFormat format, float[] x, int b) {
         return isFloatActivated(format) ? 0 : Q8Activations.blockScale(x, 32 * b);
     }
 
     private static boolean isFloatActivated(QuantFormat format) {
-        return format == QuantFormat.Q4_K || format == QuantFormat.Q6_K;
+        return NativeKernels.takesFloatActivations(format);
+    }
+
+    /** The float-activation kernels' algorithm in plain Java: see the class comment. */
+    static float[] emulateFloat(TensorView w, float[] x) {
+        int rows = w.rows();
+        int cols = w.columns();
+        float[] out = new float[rows];
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            ReferenceDequantizer.dequantize(w.format(), w.data(), r * w.rowBytes(), cols, row, 0);
+            float[] acc = new float[16];
+            for (int i = 0; i < cols; i++) {
+                acc[i & 15] = Math.fma(row[i], x[i], acc[i & 15]);
+            }
+            float[] v = new float[8];
+            for (int j = 0; j < 8; j++) {
+                v[j] = acc[j] + acc[j + 8];
+            }
+            out[r] = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+        }
+        return out;
     }
 
     /** The native algorithm in plain Java: see the class comment. */
