@@ -3,6 +3,9 @@ package io.jinfer.cli;
 import io.jinfer.api.ModelFormatException;
 import io.jinfer.loader.gguf.GgufFile;
 import io.jinfer.loader.gguf.GgufTensorInfo;
+import io.jinfer.loader.safetensors.SafetensorsCheckpoint;
+import io.jinfer.loader.safetensors.SafetensorsTensor;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -14,23 +17,55 @@ import java.util.List;
  * is left out, except when the model has no {@code output.weight}: then the embedding table is
  * also the output projection (tied embeddings) and is read whole, once. 1-D tensors (norms,
  * biases) are a rounding error and 3-D tensors (mixture-of-experts stacks, of which a token reads
- * only a few experts) are not counted, so the figure is meant for dense models.
+ * only a few experts) are not counted, so the figure is meant for dense models. Hugging Face
+ * checkpoint directories are counted the same way under their own tensor names.
  */
 public final class WeightTraffic {
     static final String EMBEDDING = "token_embd.weight";
     static final String OUTPUT = "output.weight";
+    /** The Hugging Face names of the same two tensors. */
+    static final String HF_EMBEDDING = "model.embed_tokens.weight";
+    static final String HF_OUTPUT = "lm_head.weight";
 
     private WeightTraffic() {}
 
     /**
-     * @param model a GGUF model file
+     * @param model a GGUF model file, or a Hugging Face model directory (safetensors)
      * @return bytes of weights read per generated token
-     * @throws ModelFormatException when the file has neither an output projection nor an embedding table
+     * @throws ModelFormatException when the model has neither an output projection nor an embedding table
      */
     public static long bytesPerToken(Path model) {
+        if (Files.isDirectory(model)) {
+            try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(model)) {
+                return checkpointBytesPerToken(checkpoint, model);
+            }
+        }
         try (GgufFile file = GgufFile.open(model)) {
             return bytesPerToken(file.tensorInfos(), model);
         }
+    }
+
+    /**
+     * The same count for a safetensors checkpoint: its 2-D tensors, which for quantised checkpoints
+     * include the scale grids read with the weights (1-D scales are too small to count).
+     */
+    private static long checkpointBytesPerToken(SafetensorsCheckpoint checkpoint, Path dir) {
+        boolean hasOutput = checkpoint.hasTensor(HF_OUTPUT);
+        if (!hasOutput && !checkpoint.hasTensor(HF_EMBEDDING)) {
+            throw new ModelFormatException(dir, -1, HF_OUTPUT, "neither " + HF_OUTPUT + " nor " + HF_EMBEDDING
+                    + " is present: cannot tell what the output projection reads per token");
+        }
+        long bytes = 0;
+        for (String name : checkpoint.names()) {
+            if (name.equals(HF_EMBEDDING) && hasOutput) {
+                continue;
+            }
+            SafetensorsTensor t = checkpoint.tensor(name);
+            if (t.shape().length == 2) {
+                bytes += t.data().byteSize();
+            }
+        }
+        return bytes;
     }
 
     /**

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.jinfer.api.ModelFormatException;
 import io.jinfer.api.QuantFormat;
 import io.jinfer.loader.gguf.GgufTensorInfo;
+import io.jinfer.loader.safetensors.SafetensorsCheckpoint;
+import io.jinfer.loader.safetensors.SafetensorsWriter;
 import io.jinfer.loader.synth.SyntheticModel;
 import io.jinfer.loader.synth.SyntheticModels;
 import java.nio.file.Path;
@@ -50,6 +52,22 @@ class WeightTrafficTest {
         List<GgufTensorInfo> tied = List.of(untied.get(0), untied.get(1), untied.get(3));
         assertEquals(224, WeightTraffic.bytesPerToken(untied, null));
         assertEquals(224, WeightTraffic.bytesPerToken(tied, null));
+    }
+
+    @ParameterizedTest(name = "lm_head {0}")
+    @CsvSource({"true", "false"})
+    void aCheckpointDirectoryCountsItsMatricesAndScaleGrids(boolean untied, @TempDir Path dir) {
+        // HF names; shapes [rows, cols]; a 2-D scale grid counts, a 1-D norm does not
+        SafetensorsWriter w = new SafetensorsWriter()
+                .addF32("model.embed_tokens.weight", new long[] {10, 4}, new float[40])
+                .addF32("model.norm.weight", new long[] {4}, new float[4])
+                .addF32("model.layers.0.self_attn.q_proj.weight", new long[] {4, 4}, new float[16])
+                .addF32("model.layers.0.self_attn.q_proj.weight_scale", new long[] {4, 1}, new float[4]);
+        if (untied) {
+            w.addF32("lm_head.weight", new long[] {10, 4}, new float[40]);
+        }
+        w.write(dir.resolve(SafetensorsCheckpoint.SINGLE));
+        assertEquals(160 + 64 + 16, WeightTraffic.bytesPerToken(dir));
     }
 
     @Test

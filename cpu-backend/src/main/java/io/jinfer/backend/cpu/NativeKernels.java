@@ -50,6 +50,17 @@ final class NativeKernels {
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
             ValueLayout.JAVA_INT);
+    /**
+     * {@code (weights, rowBytes, rowStart, rowEnd, columns, n, x, factors, rowBlock, columnBlock,
+     * gridColumns, out, outStride)}: products of FP8 E4M3 rows scaled by a grid of float factors
+     * (element (r, c) by {@code factors[(r / rowBlock) * gridColumns + c / columnBlock]}) with
+     * {@code n} tokens of float activations. Needs {@code columns % 16 == 0} and no 16 columns
+     * straddling two cells.
+     */
+    private static final FunctionDescriptor SCALED_ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
     /** {@code (x, blocks, xq, xd)}: quantises {@code blocks} blocks of 32 floats as {@link Q8Activations} does. */
     private static final FunctionDescriptor QUANTIZE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
@@ -62,7 +73,8 @@ final class NativeKernels {
     private static Map<QuantFormat, String> symbols() {
         Map<QuantFormat, String> m = new EnumMap<>(QuantFormat.class);
         for (QuantFormat f : List.of(QuantFormat.Q4_0, QuantFormat.Q8_0, QuantFormat.Q4_K, QuantFormat.Q6_K,
-                QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4, QuantFormat.NVFP4)) {
+                QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4, QuantFormat.NVFP4, QuantFormat.F16,
+                QuantFormat.BF16)) {
             m.put(f, "jinfer_" + f.name().toLowerCase(Locale.ROOT));
         }
         return Collections.unmodifiableMap(m);
@@ -73,15 +85,17 @@ final class NativeKernels {
     /** Row functions by weight format (see {@link #ROWS}); empty when unavailable. */
     private final Map<QuantFormat, MethodHandle> kernels;
     private final MethodHandle quantize;
+    private final MethodHandle e4m3;
 
     private record Variant(String name, Set<String> flags) {}
 
     private NativeKernels(String variant, String reason, Map<QuantFormat, MethodHandle> kernels,
-            MethodHandle quantize) {
+            MethodHandle quantize, MethodHandle e4m3) {
         this.variant = variant;
         this.reason = reason;
         this.kernels = kernels;
         this.quantize = quantize;
+        this.e4m3 = e4m3;
     }
 
     /** @return the kernels to use as the system properties ask: loaded once, or unavailable with a reason */
@@ -103,7 +117,7 @@ final class NativeKernels {
     }
 
     static NativeKernels unavailable(String reason) {
-        return new NativeKernels(null, reason, Map.of(), null);
+        return new NativeKernels(null, reason, Map.of(), null, null);
     }
 
     /** @return whether the native functions are bound */
@@ -137,6 +151,20 @@ final class NativeKernels {
      */
     static boolean takesFloatActivations(QuantFormat format) {
         return format != QuantFormat.Q4_0 && format != QuantFormat.Q8_0;
+    }
+
+    /** @return the scaled FP8 E4M3 row function (see {@link #SCALED_ROWS}), or null */
+    MethodHandle e4m3() {
+        return e4m3;
+    }
+
+    /**
+     * @param columns columns of an E4M3 weight
+     * @param columnBlock columns per cell of its scale grid
+     * @return whether {@link #e4m3()} can multiply it: whole vectors of 16 columns, none across two cells
+     */
+    static boolean e4m3Fits(int columns, int columnBlock) {
+        return columns % 16 == 0 && (columnBlock % 16 == 0 || columnBlock >= columns);
     }
 
     /** @return the formats that have native kernels here, in declaration order (empty when unavailable) */
@@ -222,6 +250,7 @@ final class NativeKernels {
             kernels.put(e.getKey(), linker.downcallHandle(lib.findOrThrow(e.getValue()), ROWS, critical));
         }
         MethodHandle quant = linker.downcallHandle(lib.findOrThrow("jinfer_quantize_q8"), QUANTIZE, critical);
+        MethodHandle e4m3 = linker.downcallHandle(lib.findOrThrow("jinfer_e4m3"), SCALED_ROWS, critical);
         MethodHandle variantFn = linker.downcallHandle(lib.findOrThrow("jinfer_variant"),
                 FunctionDescriptor.of(ValueLayout.ADDRESS));
         String reported;
@@ -233,6 +262,6 @@ final class NativeKernels {
         if (!reported.equals(name)) {
             throw new IOException("library for " + name + " reports variant " + reported);
         }
-        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant);
+        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, e4m3);
     }
 }

@@ -7,6 +7,7 @@ import io.jinfer.api.spi.Kernels;
 import io.jinfer.api.spi.KvLayer;
 import io.jinfer.api.spi.RopeSpec;
 import io.jinfer.api.spi.TensorView;
+import io.jinfer.api.spi.WeightScales;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,8 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Any float species works: the quantised block kernels need 8 or 16 float lanes (AVX2, AVX-512)
  * and other widths fall back to expanding blocks with the reference dequantiser.
  *
- * <p>Where {@link NativeKernels} are loaded, products of Q4_0, Q8_0, Q4_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4
- * and NVFP4 weights in native memory (any number of tokens) run in C instead. For Q4_0 and Q8_0 the
+ * <p>Where {@link NativeKernels} are loaded, products of Q4_0, Q8_0, Q4_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4,
+ * NVFP4, F16, BF16 and scaled FP8 E4M3 weights in native memory (any number of tokens) run in C instead. For Q4_0 and Q8_0 the
  * activations are quantised to 8 bits per block of 32 ({@link Q8Activations}) and multiplied with
  * integer instructions, so those results differ from the reference by the activation rounding (about
  * 1e-2 of {@code Σ|w·x|} at most, see the tests); the other formats keep float activations.
@@ -52,6 +53,10 @@ public final class VectorKernels implements Kernels {
     private final Arena nativeArena;
     private final Q8Activations q8x;
     private final NativeMatmulJob nativeMatmul = new NativeMatmulJob();
+    private final NativeScaledMatmulJob nativeScaled = new NativeScaledMatmulJob();
+    /** The bound FP8 weight's scale factors, decoded for the native kernel (grown as needed). */
+    private float[] factors = new float[0];
+    private MemorySegment nativeFactors = MemorySegment.NULL;
     private MemorySegment nativeOut = MemorySegment.NULL;
     private float[] ropeCos = new float[0];
     private float[] ropeSin = new float[0];
@@ -121,7 +126,7 @@ public final class VectorKernels implements Kernels {
         return "vector (" + ln.floats().vectorBitSize() + "-bit), " + pool.threads()
                 + (pool.threads() == 1 ? " thread" : " threads")
                 + (nativeKernels.available()
-                        ? ", native " + nativeKernels.variant() + " " + nativeKernels.formats()
+                        ? ", native " + nativeKernels.variant() + " " + nativeKernels.formats() + " + scaled F8_E4M3"
                         : ", no native kernels: " + nativeKernels.reason());
     }
 
@@ -131,6 +136,54 @@ public final class VectorKernels implements Kernels {
             return null;
         }
         return nativeKernels.kernel(weight.format());
+    }
+
+    /** @return whether the native scaled FP8 kernel takes this weight */
+    private boolean nativeScaledFits(TensorView weight) {
+        return weight.format() == QuantFormat.F8_E4M3 && nativeKernels.e4m3() != null && weight.data().isNative()
+                && weight.scales() != null
+                && NativeKernels.e4m3Fits(weight.columns(), weight.scales().columnBlock());
+    }
+
+    private void nativeScaledMatmul(ScaledCodec codec, TensorView weight, float[] x, float[] out, int n) {
+        int rows = weight.rows();
+        int cols = weight.columns();
+        WeightScales scales = weight.scales();
+        long grid = scales.gridRows(rows) * scales.gridColumns(cols);
+        if (grid > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(weight + ": scale grid of " + grid + " cells is too large");
+        }
+        int cells = (int) grid;
+        if (factors.length < cells) {
+            factors = new float[cells];
+            nativeFactors = nativeArena.allocate(4L * cells, 64);
+        }
+        // the factors as the codec computes them (scale * globalScale), so values round as the reference's
+        codec.factors(0, cells, factors);
+        MemorySegment.copy(factors, 0, nativeFactors, ValueLayout.JAVA_FLOAT, 0, cells);
+        MemorySegment staged = q8x.stage(x, n * cols);
+        if (nativeOut.byteSize() < 4L * rows * n) {
+            nativeOut = nativeArena.allocate(4L * rows * n, 64);
+        }
+        NativeScaledMatmulJob job = nativeScaled;
+        job.kernel = nativeKernels.e4m3();
+        job.weights = weight.data();
+        job.rowBytes = weight.rowBytes();
+        job.columns = cols;
+        job.n = n;
+        job.activations = staged;
+        job.factors = nativeFactors;
+        job.rowBlock = scales.rowBlock();
+        job.columnBlock = Math.min(scales.columnBlock(), cols);
+        job.gridColumns = (int) scales.gridColumns(cols);
+        job.out = nativeOut;
+        job.outStride = rows;
+        try {
+            pool.run(job, rows, NATIVE_CHUNK);
+        } finally {
+            job.weights = null;
+        }
+        MemorySegment.copy(nativeOut, ValueLayout.JAVA_FLOAT, 0, out, 0, rows * n);
     }
 
     private void nativeMatmul(MethodHandle kernel, TensorView weight, float[] x, float[] out, int n) {
@@ -192,6 +245,10 @@ public final class VectorKernels implements Kernels {
         MethodHandle kernel = nativeKernel(weight);
         if (kernel != null) {
             nativeMatmul(kernel, weight, x, out, n);
+            return;
+        }
+        if (nativeScaledFits(weight)) {
+            nativeScaledMatmul((ScaledCodec) codec, weight, x, out, n);
             return;
         }
         MatmulJob job = matmul;

@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jinfer.api.QuantFormat;
 import io.jinfer.api.format.LittleEndian;
+import io.jinfer.api.format.CheckpointQuantizer;
 import io.jinfer.api.format.ReferenceDequantizer;
+import io.jinfer.api.format.ScaledDequantizer;
 import io.jinfer.api.spi.TensorView;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
@@ -20,16 +23,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The native kernels (Q4_0, Q8_0 with 8-bit activations; Q4_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4 with
- * float activations), for each variant this machine can load:
+ * The native kernels (Q4_0, Q8_0 with 8-bit activations; Q4_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, F16,
+ * BF16 and scaled FP8 E4M3 with float activations), for each variant this machine can load:
  *
  * <ul>
  *   <li>Q4_0 and Q8_0 bit for bit against {@link #emulate}, a plain Java statement of the same algorithm
  *       (activations quantised by {@link Q8Activations}, exact integer dot products of four values
  *       per lane, eight float lanes accumulated with fma, a fixed final sum), with 1 and 3 threads,
  *       one token and several tokens at once;
- *   <li>the float-activation formats bit for bit against {@link #emulateFloat}: the reference
- *       dequantiser's values, 16 lanes accumulated with fma in column order, a fixed final sum;
+ *   <li>the float-activation formats, and FP8 E4M3 with a scale grid, bit for bit against
+ *       {@link #emulateFloat}: the reference dequantiser's values, 16 lanes accumulated with fma in
+ *       column order, a fixed final sum;
  *   <li>against {@link ReferenceKernels} with a bound derived from the activation rounding: each
  *       quantised activation is off by at most half its block's scale {@code d_b / 2}, so an output
  *       is off by at most {@code Σ_b d_b/2 · Σ_{i in b} |w_i|}, plus float rounding
@@ -45,7 +49,8 @@ class NativeMatmulTest {
     /** NVFP4 rows hold whole 64-value blocks. */
     private static final int[][] NVFP4_SHAPES = {{1, 64}, {5, 128}, {37, 320}, {8, 2048}};
     private static final List<QuantFormat> FORMATS = List.of(QuantFormat.Q4_0, QuantFormat.Q8_0, QuantFormat.Q4_K,
-            QuantFormat.Q6_K, QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4, QuantFormat.NVFP4);
+            QuantFormat.Q6_K, QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4, QuantFormat.NVFP4,
+            QuantFormat.F16, QuantFormat.BF16);
 
     private static int[][] shapes(QuantFormat f) {
         return switch (f.blockSize()) {
@@ -97,7 +102,7 @@ class NativeMatmulTest {
     private static TensorView offHeap(TensorView t, Arena arena) {
         MemorySegment seg = arena.allocate(t.data().byteSize(), 64);
         seg.copyFrom(t.data());
-        return new TensorView(t.name(), t.format(), new long[] {t.columns(), t.rows()}, seg);
+        return new TensorView(t.name(), t.format(), new long[] {t.columns(), t.rows()}, seg, t.scales());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -181,6 +186,84 @@ class NativeMatmulTest {
                     }
                 }
             }
+        }
+    }
+
+    /** FP8 E4M3 weights at every granularity the native kernel takes (and one it leaves to Java). */
+    private static List<TensorView> e4m3Weights(Random rnd, int rows, int cols, Arena arena) {
+        float[] w = RandomTensors.floats(rnd, rows * cols);
+        QuantFormat f = QuantFormat.F8_E4M3;
+        List<TensorView> out = new ArrayList<>();
+        out.add(CheckpointQuantizer.fp8PerTensor(f, w, rows, cols).view("per tensor"));
+        out.add(CheckpointQuantizer.fp8PerChannel(f, w, rows, cols).view("per channel"));
+        out.add(CheckpointQuantizer.fp8Blocks(f, w, rows, cols).view("128x128"));
+        out.add(CheckpointQuantizer.fp8(f, w, rows, cols, 3, 32).view("3x32"));
+        out.add(CheckpointQuantizer.fp8(f, w, rows, cols, 1, 8).view("1x8 (Java path)"));
+        return out.stream().map(t -> offHeap(t, arena)).toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"avx2", "avx512vnni"})
+    void scaledFp8KernelMatchesItsEmulationBitForBit(String variant) {
+        NativeKernels nk = loaded(variant);
+        Random rnd = new Random(23);
+        try (Arena arena = Arena.ofShared();
+                VectorKernels one = new VectorKernels(1, FloatVector.SPECIES_256, nk);
+                VectorKernels three = new VectorKernels(3, FloatVector.SPECIES_256, nk)) {
+            for (int[] shape : new int[][] {{1, 16}, {5, 48}, {37, 320}, {130, 272}}) {
+                int rows = shape[0];
+                int cols = shape[1];
+                for (TensorView w : e4m3Weights(rnd, rows, cols, arena)) {
+                    boolean fits = NativeKernels.e4m3Fits(cols, w.scales().columnBlock());
+                    assertEquals(!w.name().contains("Java"), fits, w.name());
+                    int n = 11;
+                    float[] xs = new float[n * cols];
+                    float[][] expected = new float[n][];
+                    for (int t = 0; t < n; t++) {
+                        float[] x = activations(rnd, cols);
+                        System.arraycopy(x, 0, xs, t * cols, cols);
+                        expected[t] = emulateFloat(w, x);
+                    }
+                    for (VectorKernels k : List.of(one, three)) {
+                        for (int tokens : new int[] {1, 3, n}) {
+                            float[] out = new float[tokens * rows];
+                            k.matmul(w, xs, out, tokens);
+                            int differing = 0;
+                            for (int t = 0; t < tokens; t++) {
+                                for (int r = 0; r < rows; r++) {
+                                    int i = t * rows + r;
+                                    if (fits) {
+                                        assertEquals(Float.floatToRawIntBits(expected[t][r]),
+                                                Float.floatToRawIntBits(out[i]), w + " n=" + tokens + " token " + t
+                                                        + " row " + r + ": " + expected[t][r] + " vs " + out[i]);
+                                    } else {
+                                        differing += expected[t][r] != out[i] ? 1 : 0;
+                                    }
+                                }
+                            }
+                            if (!fits && tokens == n && rows * cols >= 1000) {
+                                // the Java kernels sum in another order: not this emulation's bits
+                                assertTrue(differing > 0, w + ": Java path gave the native kernel's exact bits");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void scaledFp8NanCodesGiveNaNAndNeighboursStayFinite() {
+        NativeKernels nk = loaded(null);
+        Random rnd = new Random(29);
+        try (Arena arena = Arena.ofShared(); VectorKernels k = new VectorKernels(1, FloatVector.SPECIES_256, nk)) {
+            TensorView w = e4m3Weights(rnd, 4, 64, arena).get(1);
+            w.data().set(ValueLayout.JAVA_BYTE, 64 + 5, (byte) 0x7F);
+            w.data().set(ValueLayout.JAVA_BYTE, 3 * 64 + 60, (byte) 0xFF);
+            float[] out = new float[4];
+            k.matmul(w, activations(rnd, 64), out, 1);
+            assertTrue(Float.isFinite(out[0]) && Float.isFinite(out[2]), java.util.Arrays.toString(out));
+            assertTrue(Float.isNaN(out[1]) && Float.isNaN(out[3]), java.util.Arrays.toString(out));
         }
     }
 
@@ -348,7 +431,11 @@ class NativeMatmulTest {
         float[] out = new float[rows];
         float[] row = new float[cols];
         for (int r = 0; r < rows; r++) {
-            ReferenceDequantizer.dequantize(w.format(), w.data(), r * w.rowBytes(), cols, row, 0);
+            if (w.scales() != null) {
+                ScaledDequantizer.dequantizeRow(w, r, row, 0);
+            } else {
+                ReferenceDequantizer.dequantize(w.format(), w.data(), r * w.rowBytes(), cols, row, 0);
+            }
             float[] acc = new float[16];
             for (int i = 0; i < cols; i++) {
                 acc[i & 15] = Math.fma(row[i], x[i], acc[i & 15]);
