@@ -940,6 +940,129 @@ void jinfer_bf16(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t
     wide_rows(W_BF16, w, row_bytes, row_start, row_end, blocks, n, (const float *) xq, out, os);
 }
 
+/*
+ * SwiGLU, gate[i] = g / (exp(-g) + 1) * up[i], bit-identical to the Java kernels: exp is StableExp's
+ * algorithm (Cody-Waite reduction, the same degree-6 polynomial, 2^n in two steps), built only from
+ * operations IEEE 754 defines exactly, so C and Java round alike. In C it is fast from the first call,
+ * where the Java vector code runs interpreted until the JIT compiles it (the first token's SwiGLUs
+ * took 320 ms that way).
+ */
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_LN2_HI 0.693359375f
+#define EXP_LN2_LO -2.12194440e-4f
+#define EXP_ROUNDER 12582912.0f
+#define EXP_ROUNDER_BITS 0x4B400000
+#define EXP_LOW -87.33654f
+#define EXP_HIGH 88.72283f
+#define EXP_P0 1.9875691500e-4f
+#define EXP_P1 1.3981999507e-3f
+#define EXP_P2 8.3334519073e-3f
+#define EXP_P3 4.1665795894e-2f
+#define EXP_P4 1.6666665459e-1f
+#define EXP_P5 5.0000001201e-1f
+
+static inline float stable_exp(float x) {
+    if (x < EXP_LOW) {
+        return 0.0f;
+    }
+    if (x > EXP_HIGH) {
+        return __builtin_inff();
+    }
+    if (x != x) {
+        return x;
+    }
+    float t = __builtin_fmaf(x, EXP_LOG2E, EXP_ROUNDER);
+    int32_t tb;
+    memcpy(&tb, &t, 4);
+    int32_t n = tb - EXP_ROUNDER_BITS;
+    float nf = t - EXP_ROUNDER;
+    float r = __builtin_fmaf(nf, -EXP_LN2_HI, x);
+    r = __builtin_fmaf(nf, -EXP_LN2_LO, r);
+    float p = __builtin_fmaf(EXP_P0, r, EXP_P1);
+    p = __builtin_fmaf(p, r, EXP_P2);
+    p = __builtin_fmaf(p, r, EXP_P3);
+    p = __builtin_fmaf(p, r, EXP_P4);
+    p = __builtin_fmaf(p, r, EXP_P5);
+    float e = __builtin_fmaf(p, r * r, r) + 1.0f;
+    int32_t half = n >> 1;
+    int32_t b1 = (half + 127) << 23, b2 = (n - half + 127) << 23;
+    float s1, s2;
+    memcpy(&s1, &b1, 4);
+    memcpy(&s2, &b2, 4);
+    return e * s1 * s2;
+}
+
+#ifdef JINFER_VNNI
+static inline __m512 stable_exp16(__m512 x) {
+    __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(EXP_LOG2E), _mm512_set1_ps(EXP_ROUNDER));
+    __m512i n = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(EXP_ROUNDER_BITS));
+    __m512 nf = _mm512_sub_ps(t, _mm512_set1_ps(EXP_ROUNDER));
+    __m512 r = _mm512_fmadd_ps(nf, _mm512_set1_ps(-EXP_LN2_HI), x);
+    r = _mm512_fmadd_ps(nf, _mm512_set1_ps(-EXP_LN2_LO), r);
+    __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(EXP_P0), r, _mm512_set1_ps(EXP_P1));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P2));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P3));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P4));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P5));
+    __m512 e = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+    __m512i half = _mm512_srai_epi32(n, 1);
+    __m512 s1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(half, _mm512_set1_epi32(127)), 23));
+    __m512 s2 = _mm512_castsi512_ps(
+            _mm512_slli_epi32(_mm512_add_epi32(_mm512_sub_epi32(n, half), _mm512_set1_epi32(127)), 23));
+    __m512 res = _mm512_mul_ps(_mm512_mul_ps(e, s1), s2);
+    res = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(EXP_LOW), _CMP_LT_OQ), res, _mm512_setzero_ps());
+    res = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(EXP_HIGH), _CMP_GT_OQ), res,
+            _mm512_set1_ps(__builtin_inff()));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), res, x);
+}
+#define SWIGLU_STEP 16
+static inline void swiglu_step(float *gate, const float *up) {
+    __m512 g = _mm512_loadu_ps(gate);
+    __m512 neg = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(g), _mm512_set1_epi32((int) 0x80000000)));
+    __m512 d = _mm512_add_ps(stable_exp16(neg), _mm512_set1_ps(1.0f));
+    _mm512_storeu_ps(gate, _mm512_mul_ps(_mm512_div_ps(g, d), _mm512_loadu_ps(up)));
+}
+#else
+static inline __m256 stable_exp8(__m256 x) {
+    __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(EXP_LOG2E), _mm256_set1_ps(EXP_ROUNDER));
+    __m256i n = _mm256_sub_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(EXP_ROUNDER_BITS));
+    __m256 nf = _mm256_sub_ps(t, _mm256_set1_ps(EXP_ROUNDER));
+    __m256 r = _mm256_fmadd_ps(nf, _mm256_set1_ps(-EXP_LN2_HI), x);
+    r = _mm256_fmadd_ps(nf, _mm256_set1_ps(-EXP_LN2_LO), r);
+    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(EXP_P0), r, _mm256_set1_ps(EXP_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P5));
+    __m256 e = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+    __m256i half = _mm256_srai_epi32(n, 1);
+    __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half, _mm256_set1_epi32(127)), 23));
+    __m256 s2 = _mm256_castsi256_ps(
+            _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(n, half), _mm256_set1_epi32(127)), 23));
+    __m256 res = _mm256_mul_ps(_mm256_mul_ps(e, s1), s2);
+    res = _mm256_blendv_ps(res, _mm256_setzero_ps(), _mm256_cmp_ps(x, _mm256_set1_ps(EXP_LOW), _CMP_LT_OQ));
+    res = _mm256_blendv_ps(res, _mm256_set1_ps(__builtin_inff()), _mm256_cmp_ps(x, _mm256_set1_ps(EXP_HIGH), _CMP_GT_OQ));
+    return _mm256_blendv_ps(res, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+#define SWIGLU_STEP 8
+static inline void swiglu_step(float *gate, const float *up) {
+    __m256 g = _mm256_loadu_ps(gate);
+    __m256 d = _mm256_add_ps(stable_exp8(_mm256_xor_ps(g, _mm256_set1_ps(-0.0f))), _mm256_set1_ps(1.0f));
+    _mm256_storeu_ps(gate, _mm256_mul_ps(_mm256_div_ps(g, d), _mm256_loadu_ps(up)));
+}
+#endif
+
+void jinfer_swiglu(float *gate, const float *up, int64_t length) {
+    int64_t i = 0;
+    for (; i + SWIGLU_STEP <= length; i += SWIGLU_STEP) {
+        swiglu_step(gate + i, up + i);
+    }
+    for (; i < length; i++) {
+        float g = gate[i];
+        gate[i] = g / (stable_exp(-g) + 1.0f) * up[i];
+    }
+}
+
 /* The variant's name, for diagnostics. */
 const char *jinfer_variant(void) {
     return VARIANT;

@@ -61,6 +61,9 @@ final class NativeKernels {
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+    /** {@code (gate, up, length)}: SwiGLU in place on two float arrays, as the Java kernels compute it. */
+    private static final FunctionDescriptor SWIGLU = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
     /** {@code (x, blocks, xq, xd)}: quantises {@code blocks} blocks of 32 floats as {@link Q8Activations} does. */
     private static final FunctionDescriptor QUANTIZE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
@@ -86,16 +89,18 @@ final class NativeKernels {
     private final Map<QuantFormat, MethodHandle> kernels;
     private final MethodHandle quantize;
     private final MethodHandle e4m3;
+    private final MethodHandle swiglu;
 
     private record Variant(String name, Set<String> flags) {}
 
     private NativeKernels(String variant, String reason, Map<QuantFormat, MethodHandle> kernels,
-            MethodHandle quantize, MethodHandle e4m3) {
+            MethodHandle quantize, MethodHandle e4m3, MethodHandle swiglu) {
         this.variant = variant;
         this.reason = reason;
         this.kernels = kernels;
         this.quantize = quantize;
         this.e4m3 = e4m3;
+        this.swiglu = swiglu;
     }
 
     /** @return the kernels to use as the system properties ask: loaded once, or unavailable with a reason */
@@ -117,7 +122,7 @@ final class NativeKernels {
     }
 
     static NativeKernels unavailable(String reason) {
-        return new NativeKernels(null, reason, Map.of(), null, null);
+        return new NativeKernels(null, reason, Map.of(), null, null, null);
     }
 
     /** @return whether the native functions are bound */
@@ -151,6 +156,24 @@ final class NativeKernels {
      */
     static boolean takesFloatActivations(QuantFormat format) {
         return format != QuantFormat.Q4_0 && format != QuantFormat.Q8_0;
+    }
+
+    /**
+     * Applies SwiGLU in place, {@code gate[i] = silu(gate[i]) * up[i]}, bit-identical to the Java
+     * kernel. The arrays are passed to C without copying (a critical call may read the heap).
+     *
+     * @param gate the gate values, replaced by the result
+     * @param up the up-projection values
+     * @param length how many
+     */
+    void swiglu(float[] gate, float[] up, int length) {
+        try {
+            swiglu.invokeExact(MemorySegment.ofArray(gate), MemorySegment.ofArray(up), (long) length);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native swiglu failed", t);
+        }
     }
 
     /** @return the scaled FP8 E4M3 row function (see {@link #SCALED_ROWS}), or null */
@@ -251,6 +274,9 @@ final class NativeKernels {
         }
         MethodHandle quant = linker.downcallHandle(lib.findOrThrow("jinfer_quantize_q8"), QUANTIZE, critical);
         MethodHandle e4m3 = linker.downcallHandle(lib.findOrThrow("jinfer_e4m3"), SCALED_ROWS, critical);
+        // heap arrays passed straight through: allowed for critical calls that may access the heap
+        MethodHandle swiglu = linker.downcallHandle(lib.findOrThrow("jinfer_swiglu"), SWIGLU,
+                Linker.Option.critical(true));
         MethodHandle variantFn = linker.downcallHandle(lib.findOrThrow("jinfer_variant"),
                 FunctionDescriptor.of(ValueLayout.ADDRESS));
         String reported;
@@ -262,6 +288,6 @@ final class NativeKernels {
         if (!reported.equals(name)) {
             throw new IOException("library for " + name + " reports variant " + reported);
         }
-        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, e4m3);
+        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, e4m3, swiglu);
     }
 }

@@ -490,6 +490,15 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void swiglu(float[] gate, float[] up, int length) {
+        if (length > gate.length || length > up.length) {
+            throw new IllegalArgumentException("swiglu of " + length + " values: gate holds " + gate.length
+                    + ", up " + up.length);
+        }
+        if (nativeKernels.available()) {
+            // same bits as below, without waiting for the JIT: the first token's SwiGLUs ran interpreted
+            nativeKernels.swiglu(gate, up, length);
+            return;
+        }
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         int i = 0;

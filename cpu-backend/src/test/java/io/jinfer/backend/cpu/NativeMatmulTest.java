@@ -252,6 +252,35 @@ class NativeMatmulTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"avx2", "avx512vnni"})
+    void nativeSwigluMatchesTheJavaKernelBitForBit(String variant) {
+        NativeKernels nk = loaded(variant);
+        Random rnd = new Random(31);
+        float[] special = {0f, -0f, 1e-30f, -1e-30f, 87f, -87f, 88.8f, -88.8f, 100f, -100f, Float.NaN,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE};
+        try (VectorKernels nat = new VectorKernels(1, FloatVector.SPECIES_256, nk);
+                VectorKernels java = new VectorKernels(1, FloatVector.SPECIES_256,
+                        NativeKernels.unavailable("comparing with the Java kernel"))) {
+            for (int length : new int[] {1, 7, 8, 15, 16, 17, 100, 8192}) {
+                float[] gate = new float[length + 3];
+                float[] up = new float[length + 3];
+                for (int i = 0; i < gate.length; i++) {
+                    gate[i] = i < special.length && length >= 16 ? special[i] : (rnd.nextFloat() * 2 - 1) * 20;
+                    up[i] = (rnd.nextFloat() * 2 - 1) * 3;
+                }
+                float[] a = gate.clone();
+                float[] b = gate.clone();
+                nat.swiglu(a, up, length);
+                java.swiglu(b, up, length);
+                for (int i = 0; i < gate.length; i++) {
+                    assertEquals(Float.floatToIntBits(b[i]), Float.floatToIntBits(a[i]),
+                            variant + " length " + length + " index " + i + " gate " + gate[i] + ": " + b[i] + " vs " + a[i]);
+                }
+            }
+        }
+    }
+
     @Test
     void scaledFp8NanCodesGiveNaNAndNeighboursStayFinite() {
         NativeKernels nk = loaded(null);
