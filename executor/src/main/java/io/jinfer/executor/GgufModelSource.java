@@ -20,7 +20,8 @@ final class GgufModelSource implements ModelSource {
     }
 
     static GgufModelSource open(Path path) {
-        GgufFile file = GgufFile.open(path);
+        // the first token reads every weight: map the pages in the background while parsing
+        GgufFile file = GgufFile.open(path, true);
         try {
             var embd = file.tensor("token_embd.weight");
             ModelConfig config = ModelConfig.fromMetadata(path, file.metadata(), embd.rows());

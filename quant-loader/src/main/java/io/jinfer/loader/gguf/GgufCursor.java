@@ -77,16 +77,37 @@ final class GgufCursor {
     }
 
     String string(String field) {
+        return string(field, -1);
+    }
+
+    /**
+     * Reads a string; the field name of an array element ({@code key[index]}) is built only for an
+     * error message, since token arrays hold a hundred thousand strings and the first model load runs
+     * this code before the JIT has compiled it.
+     *
+     * @param key the field, or the array's key when {@code index >= 0}
+     * @param index the element's index, or -1 for a plain field
+     */
+    private String string(String key, long index) {
         long at = pos;
-        long len = u64(field + " length");
+        if (8 > size - pos) {
+            String field = index < 0 ? key : key + "[" + index + "]";
+            throw error(pos, field + " length", "expected 8 bytes, found only " + (size - pos)
+                    + " before the end of the file at " + size + " (truncated)");
+        }
+        long len = seg.get(LittleEndian.LONG, pos);
+        pos += 8;
         if (len < 0 || len > size - pos) {
+            String field = index < 0 ? key : key + "[" + index + "]";
             throw error(at, field, "string length " + Long.toUnsignedString(len) + " runs past the end of the file: "
                     + (size - pos) + " bytes remain");
         }
         if (len > Integer.MAX_VALUE - 16) {
+            String field = index < 0 ? key : key + "[" + index + "]";
             throw error(at, field, "string length " + len + " exceeds the 2 GiB a string can hold");
         }
-        byte[] bytes = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
+        byte[] bytes = new byte[(int) len];
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, bytes, 0, (int) len);
         pos += len;
         return new String(bytes, StandardCharsets.UTF_8);
     }
@@ -112,6 +133,40 @@ final class GgufCursor {
             return new GgufMetadata.Entry(type, elem, array(key, 0));
         }
         return new GgufMetadata.Entry(type, null, scalar(type, key));
+    }
+
+    /** @return {@code len} integers of a fixed-size type as longs, unsigned types zero-extended */
+    private long[] integers(GgufValueType elem, int len) {
+        long[] a = new long[len];
+        switch (elem) {
+            case UINT8, INT8 -> {
+                byte[] b = new byte[len];
+                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, b, 0, len);
+                boolean unsigned = elem == GgufValueType.UINT8;
+                for (int i = 0; i < len; i++) {
+                    a[i] = unsigned ? b[i] & 0xFF : b[i];
+                }
+            }
+            case UINT16, INT16 -> {
+                short[] b = new short[len];
+                MemorySegment.copy(seg, LittleEndian.SHORT, pos, b, 0, len);
+                boolean unsigned = elem == GgufValueType.UINT16;
+                for (int i = 0; i < len; i++) {
+                    a[i] = unsigned ? b[i] & 0xFFFF : b[i];
+                }
+            }
+            case UINT32, INT32 -> {
+                int[] b = new int[len];
+                MemorySegment.copy(seg, LittleEndian.INT, pos, b, 0, len);
+                boolean unsigned = elem == GgufValueType.UINT32;
+                for (int i = 0; i < len; i++) {
+                    a[i] = unsigned ? Integer.toUnsignedLong(b[i]) : b[i];
+                }
+            }
+            default -> MemorySegment.copy(seg, LittleEndian.LONG, pos, a, 0, len);
+        }
+        pos += (long) len * elem.minBytes();
+        return a;
     }
 
     private Object scalar(GgufValueType type, String key) {
@@ -177,9 +232,13 @@ final class GgufCursor {
                 // Not pre-sized: a corrupt count must not allocate before the strings prove to be there.
                 List<String> a = new ArrayList<>(Math.min(len, 1024));
                 for (int i = 0; i < len; i++) {
-                    a.add(string(key + "[" + i + "]"));
+                    a.add(string(key, i));
                 }
                 return Collections.unmodifiableList(a);
+            }
+            case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 -> {
+                // fixed-size elements: count() has checked that they all fit, so copy them at once
+                return integers(elem, len);
             }
             case ARRAY -> {
                 List<Object> a = new ArrayList<>(Math.min(len, 1024));

@@ -61,7 +61,25 @@ public final class GgufFile implements AutoCloseable {
      * @throws UncheckedIOException when it cannot be read
      */
     public static GgufFile open(Path path) {
+        return open(path, false);
+    }
+
+    /**
+     * Maps and validates a GGUF file, optionally starting to map its pages in the background at once
+     * ({@link MappedFile#populateInBackground()}), while the metadata is parsed: for loading a model
+     * to run, whose first token reads every weight.
+     *
+     * @param path the file
+     * @param populate whether to populate the mapping in the background
+     * @return the open file
+     * @throws ModelFormatException when the file is not valid GGUF or is truncated
+     * @throws UncheckedIOException when it cannot be read
+     */
+    public static GgufFile open(Path path, boolean populate) {
         MappedFile mapped = MappedFile.open(path);
+        if (populate) {
+            mapped.populateInBackground();
+        }
         try {
             return parse(mapped);
         } catch (RuntimeException e) {
