@@ -121,6 +121,25 @@ public final class MappedFile implements AutoCloseable {
         populator = Thread.ofPlatform().daemon().name("jinfer-populate").start(this::populate);
     }
 
+    /**
+     * Waits for a background population to end (tests and diagnostics).
+     *
+     * @param millis how long to wait at most
+     * @return whether no population is running any more
+     * @throws InterruptedException when interrupted while waiting
+     */
+    boolean awaitPopulation(long millis) throws InterruptedException {
+        Thread t;
+        synchronized (this) {
+            t = populator;
+        }
+        if (t != null) {
+            t.join(millis);
+            return !t.isAlive();
+        }
+        return true;
+    }
+
     private void populate() {
         try {
             PageAdvice.willNeed(segment);

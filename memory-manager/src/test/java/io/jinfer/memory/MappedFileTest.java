@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,5 +76,60 @@ class MappedFileTest {
         assertTrue(twice.getMessage().contains(f.toString()) && twice.getMessage().contains("already"),
                 twice.getMessage());
         assertEquals(64, m.size());
+    }
+
+    /** @return resident kB of this process's mappings of {@code file}, from /proc/self/smaps */
+    private static long residentKb(Path file) throws Exception {
+        long kb = 0;
+        boolean inFile = false;
+        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                inFile = line.endsWith(file.toString());
+            } else if (inFile && line.startsWith("Rss:")) {
+                kb += Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return kb;
+    }
+
+    @Test
+    void populatingMapsEveryPageAndKeepsTheContent() throws Exception {
+        Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/smaps")), "needs Linux /proc/self/smaps");
+        Path f = dir.resolve("weights");
+        byte[] data = new byte[40 << 20];
+        new java.util.Random(3).nextBytes(data);
+        Files.write(f, data);
+        try (MappedFile m = MappedFile.open(f)) {
+            long before = residentKb(f);
+            m.populateInBackground();
+            m.populateInBackground(); // a second call starts nothing more
+            assertTrue(m.awaitPopulation(30_000), "population did not end");
+            long after = residentKb(f);
+            assertTrue(after >= (40 << 10) - 64, "resident " + before + " -> " + after + " kB of a 40 MiB file");
+            assertEquals(data[12345], m.segment().get(ValueLayout.JAVA_BYTE, 12345));
+            assertEquals(data[data.length - 1], m.segment().get(ValueLayout.JAVA_BYTE, data.length - 1));
+        }
+    }
+
+    @Test
+    void closingDuringPopulationStopsItCleanly() throws Exception {
+        Path f = dir.resolve("sparse");
+        try (var raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            raf.setLength(1L << 30); // a sparse GiB: population takes a while
+        }
+        MappedFile m = MappedFile.open(f);
+        m.populateInBackground();
+        m.close();
+        assertTrue(m.awaitPopulation(0), "the population thread outlived close()");
+        assertThrows(IllegalStateException.class, m::segment);
+        m.populateInBackground(); // after close: nothing happens
+        assertTrue(m.awaitPopulation(0));
+    }
+
+    @Test
+    void madviseIsBoundOnLinux() {
+        Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux"),
+                "madvise exists only on Linux");
+        assertTrue(PageAdvice.available(), "madvise not bound: is native access enabled for the tests?");
     }
 }
