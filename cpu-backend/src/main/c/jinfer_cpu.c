@@ -360,9 +360,24 @@ void jinfer_quantize_q8(const float *x, int64_t blocks, int8_t *xq, float *xd) {
  * over the row's values in order, then a fixed-order lane sum; the same for any n and tiling.
  * Here xq points at the float activations (token t at t * cols) and xd is unused.
  */
+#define Q2_K_BYTES 84
+#define Q3_K_BYTES 110
 #define Q4_K_BYTES 144
+#define Q5_K_BYTES 176
 #define Q6_K_BYTES 210
 #define K_TOKENS 8
+
+enum { K_Q2, K_Q3, K_Q4, K_Q5, K_Q6 };
+
+static inline int k_bytes(int fmt) {
+    switch (fmt) {
+        case K_Q2: return Q2_K_BYTES;
+        case K_Q3: return Q3_K_BYTES;
+        case K_Q4: return Q4_K_BYTES;
+        case K_Q5: return Q5_K_BYTES;
+        default: return Q6_K_BYTES;
+    }
+}
 
 static inline void scale_min_k4(int j, const uint8_t *q, int *sc, int *m) {
     if (j < 4) {
@@ -374,12 +389,41 @@ static inline void scale_min_k4(int j, const uint8_t *q, int *sc, int *m) {
     }
 }
 
-/* 32 quants of a sub-block as signed bytes (Q4_K: 0..15; Q6_K: q - 32) */
-static inline __m256i k_quants(int q6, const uint8_t *blk, int sub) {
+/* bit b of each byte, as 0 or 1 */
+static inline __m256i k_bit(__m256i bytes, int b) {
+    return _mm256_and_si256(_mm256_srli_epi16(bytes, b), _mm256_set1_epi8(1));
+}
+
+/* the 2-bit fields of sub-block sub (Q2_K, Q3_K: 64 bytes, four fields per byte, 32 values per field) */
+static inline __m256i k_two_bits(const uint8_t *qs, int sub) {
+    __m256i raw = _mm256_loadu_si256((const __m256i *) (qs + 32 * (sub / 4)));
+    return _mm256_and_si256(_mm256_srli_epi16(raw, 2 * (sub % 4)), _mm256_set1_epi8(3));
+}
+
+/*
+ * The 32 quants of sub-block sub (values 32 sub .. 32 sub + 31) as signed bytes, as the reference
+ * dequantiser reads them: Q2_K 0..3, Q3_K -4..3, Q4_K 0..15, Q5_K 0..31, Q6_K -32..31.
+ */
+static inline __m256i k_quants(int fmt, const uint8_t *blk, int sub) {
     const __m256i low = _mm256_set1_epi8(0x0F);
-    if (!q6) {
-        __m256i raw = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * (sub / 2)));
-        return (sub & 1) ? _mm256_and_si256(_mm256_srli_epi16(raw, 4), low) : _mm256_and_si256(raw, low);
+    if (fmt == K_Q4 || fmt == K_Q5) {
+        const uint8_t *qs = blk + (fmt == K_Q4 ? 16 : 48);
+        __m256i raw = _mm256_loadu_si256((const __m256i *) (qs + 32 * (sub / 2)));
+        __m256i nib = (sub & 1) ? _mm256_and_si256(_mm256_srli_epi16(raw, 4), low) : _mm256_and_si256(raw, low);
+        if (fmt == K_Q4) {
+            return nib;
+        }
+        __m256i fifth = k_bit(_mm256_loadu_si256((const __m256i *) (blk + 16)), sub);
+        return _mm256_or_si256(nib, _mm256_slli_epi16(fifth, 4));
+    }
+    if (fmt == K_Q2) {
+        return k_two_bits(blk + 16, sub);
+    }
+    if (fmt == K_Q3) {
+        /* the third bit set means the low bits as they are, clear means minus 4 */
+        __m256i high = k_bit(_mm256_loadu_si256((const __m256i *) blk), sub);
+        __m256i q = _mm256_or_si256(k_two_bits(blk + 32, sub), _mm256_slli_epi16(high, 2));
+        return _mm256_sub_epi8(q, _mm256_set1_epi8(4));
     }
     int n = sub / 4, k = sub % 4;
     __m256i lo4 = _mm256_loadu_si256((const __m256i *) (blk + 64 * n + 32 * (k & 1)));
@@ -390,44 +434,45 @@ static inline __m256i k_quants(int q6, const uint8_t *blk, int sub) {
     return _mm256_sub_epi8(q, _mm256_set1_epi8(32));
 }
 
-/* the scale factors of a sub-block's two halves (16 values each) and its offset (Q4_K only) */
-static inline void k_factors(int q6, const uint8_t *blk, int sub, float *f0, float *f1, float *off) {
-    if (!q6) {
-        int sc, m;
-        scale_min_k4(sub, blk + 4, &sc, &m);
-        *f0 = *f1 = half(blk) * (float) sc;
-        *off = half(blk + 2) * (float) m;
-    } else {
-        const int8_t *scales = (const int8_t *) (blk + 192);
-        int n = sub / 4, k = sub % 4;
-        float d = half(blk + 208);
-        *f0 = d * (float) scales[8 * n + 2 * k];
-        *f1 = d * (float) scales[8 * n + 2 * k + 1];
-        *off = 0;
-    }
+/* Q3_K's 6-bit scale j (0..15), still biased by 32 */
+static inline int q3k_scale(const uint8_t *scales, int j) {
+    int lo = j < 8 ? scales[j] & 0xF : scales[j - 8] >> 4;
+    int hi = (scales[8 + j % 4] >> (2 * (j / 4))) & 3;
+    return lo | (hi << 4);
 }
 
 /*
- * The factors of a whole super-block at once: f[2 sub + h] scales half h (16 values) of sub-block
- * sub, off[sub] is its offset; the same products as k_factors, with d and dmin converted once.
+ * The factors of a whole super-block: value i of half h = i / 16 is f[h] * q - off[h], the same
+ * products the reference dequantiser computes ((d * sc) * q - dmin * m), with d and dmin converted
+ * once per super-block. Formats without a minimum have off = 0 (and x - 0 = x exactly).
  */
-static inline __attribute__((always_inline)) void k_super_factors(int q6, const uint8_t *blk, float *f, float *off) {
-    if (!q6) {
+static inline __attribute__((always_inline)) void k_super_factors(int fmt, const uint8_t *blk, float *f, float *off) {
+    if (fmt == K_Q4 || fmt == K_Q5) {
         float d = half(blk), dmin = half(blk + 2);
         for (int sub = 0; sub < 8; sub++) {
             int sc, m;
             scale_min_k4(sub, blk + 4, &sc, &m);
             f[2 * sub] = f[2 * sub + 1] = d * (float) sc;
-            off[sub] = dmin * (float) m;
+            off[2 * sub] = off[2 * sub + 1] = dmin * (float) m;
+        }
+    } else if (fmt == K_Q2) {
+        float d = half(blk + 80), dmin = half(blk + 82);
+        for (int j = 0; j < 16; j++) {
+            f[j] = d * (float) (blk[j] & 0xF);
+            off[j] = dmin * (float) (blk[j] >> 4);
+        }
+    } else if (fmt == K_Q3) {
+        float d = half(blk + 108);
+        for (int j = 0; j < 16; j++) {
+            f[j] = d * (float) (q3k_scale(blk + 96, j) - 32);
+            off[j] = 0;
         }
     } else {
         const int8_t *scales = (const int8_t *) (blk + 192);
         float dd = half(blk + 208);
-        for (int i = 0; i < 16; i++) {
-            f[i] = dd * (float) scales[i];
-        }
-        for (int sub = 0; sub < 8; sub++) {
-            off[sub] = 0;
+        for (int j = 0; j < 16; j++) {
+            f[j] = dd * (float) scales[j];
+            off[j] = 0;
         }
     }
 }
@@ -470,12 +515,12 @@ static inline float k_sum(kv a) { return hsum(_mm256_add_ps(a.a, a.b)); }
  * kernels are bound by the expansion's instructions, not by the fma chain's latency: one core, 2048 x
  * 2048 from L2, Q4_K 9.9 / 8.9 / 9.3 GMAC/s and Q6_K 7.8 / 7.7 / 7.5 with 1 / 2 / 4 rows, so one.
  */
-static inline __attribute__((always_inline)) void k_tile(int q6, const uint8_t *w, int64_t row_bytes, int32_t r,
+static inline __attribute__((always_inline)) void k_tile(int fmt, const uint8_t *w, int64_t row_bytes, int32_t r,
         int R, int32_t blocks, int32_t t0, int T, const float *x, float *out, int32_t os) {
-    const int bytes = q6 ? Q6_K_BYTES : Q4_K_BYTES;
+    const int bytes = k_bytes(fmt);
     const int64_t cols = 32 * (int64_t) blocks;
     kv acc[GROUP][K_TOKENS];
-    float f[GROUP][16], off[GROUP][8];
+    float f[GROUP][16], off[GROUP][16];
     for (int k = 0; k < R; k++) {
         for (int t = 0; t < T; t++) {
             acc[k][t] = k_zero();
@@ -487,10 +532,10 @@ static inline __attribute__((always_inline)) void k_tile(int q6, const uint8_t *
             _mm_prefetch((const char *) blk + PREFETCH, _MM_HINT_T0);
             _mm_prefetch((const char *) blk + PREFETCH + 64, _MM_HINT_T0);
             _mm_prefetch((const char *) blk + PREFETCH + 128, _MM_HINT_T0);
-            k_super_factors(q6, blk, f[k], off[k]);
+            k_super_factors(fmt, blk, f[k], off[k]);
         }
 #ifdef JINFER_VNNI
-        if (!q6) {
+        if (fmt == K_Q4) {
             /* Q4_K: each sub-block's 16 possible values (f * q - off, rounded as k_expand rounds them)
                in one register, looked up by the nibbles with vpermps (which reads only an index's low
                four bits, so the high nibbles need only a shift): fewer instructions than converting
@@ -504,7 +549,7 @@ static inline __attribute__((always_inline)) void k_tile(int q6, const uint8_t *
                     for (int odd = 0; odd < 2; odd++) {
                         int sub = 2 * pair + odd;
                         __m512 table = _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(f[k][2 * sub]), iota),
-                                _mm512_set1_ps(off[k][sub]));
+                                _mm512_set1_ps(off[k][2 * sub]));
                         kv w0 = _mm512_permutexvar_ps(odd ? _mm512_srli_epi32(i0, 4) : i0, table);
                         kv w1 = _mm512_permutexvar_ps(odd ? _mm512_srli_epi32(i1, 4) : i1, table);
                         int64_t at = 256 * (int64_t) sb + 32 * sub;
@@ -523,9 +568,9 @@ static inline __attribute__((always_inline)) void k_tile(int q6, const uint8_t *
             int64_t at = 256 * (int64_t) sb + 32 * sub;
             for (int k = 0; k < R; k++) {
                 const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) sb * bytes;
-                __m256i q = k_quants(q6, blk, sub);
-                kv w0 = k_expand(_mm256_castsi256_si128(q), f[k][2 * sub], off[k][sub]);
-                kv w1 = k_expand(_mm256_extracti128_si256(q, 1), f[k][2 * sub + 1], off[k][sub]);
+                __m256i q = k_quants(fmt, blk, sub);
+                kv w0 = k_expand(_mm256_castsi256_si128(q), f[k][2 * sub], off[k][2 * sub]);
+                kv w1 = k_expand(_mm256_extracti128_si256(q, 1), f[k][2 * sub + 1], off[k][2 * sub + 1]);
                 for (int t = 0; t < T; t++) {
                     const float *xt = x + (t0 + t) * cols + at;
                     acc[k][t] = k_fma(w0, xt, acc[k][t]);
@@ -545,36 +590,36 @@ static inline __attribute__((always_inline)) void k_tile(int q6, const uint8_t *
 #define K_ROWS 1
 #endif
 
-static inline __attribute__((always_inline)) void k_rows(int q6, const uint8_t *w, int64_t row_bytes,
+static inline __attribute__((always_inline)) void k_rows(int fmt, const uint8_t *w, int64_t row_bytes,
         int32_t row_start, int32_t row_end, int32_t blocks, int32_t n, const float *x, float *out, int32_t os) {
     int32_t r = row_start;
     if (n == 1) {
         for (; r + K_ROWS <= row_end; r += K_ROWS) {
-            k_tile(q6, w, row_bytes, r, K_ROWS, blocks, 0, 1, x, out, os);
+            k_tile(fmt, w, row_bytes, r, K_ROWS, blocks, 0, 1, x, out, os);
         }
     }
     for (; r < row_end; r++) {
         int32_t t = 0;
         for (; t + K_TOKENS <= n; t += K_TOKENS) {
-            k_tile(q6, w, row_bytes, r, 1, blocks, t, K_TOKENS, x, out, os);
+            k_tile(fmt, w, row_bytes, r, 1, blocks, t, K_TOKENS, x, out, os);
         }
         for (; t < n; t++) {
-            k_tile(q6, w, row_bytes, r, 1, blocks, t, 1, x, out, os);
+            k_tile(fmt, w, row_bytes, r, 1, blocks, t, 1, x, out, os);
         }
     }
 }
 
-void jinfer_q4_k(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
-        int32_t n, const int8_t *xq, const float *xd, float *out, int32_t os) {
-    (void) xd;
-    k_rows(0, w, row_bytes, row_start, row_end, blocks, n, (const float *) xq, out, os);
-}
-
-void jinfer_q6_k(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
-        int32_t n, const int8_t *xq, const float *xd, float *out, int32_t os) {
-    (void) xd;
-    k_rows(1, w, row_bytes, row_start, row_end, blocks, n, (const float *) xq, out, os);
-}
+#define K_KERNEL(name, fmt)                                                                                    \
+    void name(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,       \
+            int32_t n, const int8_t *xq, const float *xd, float *out, int32_t os) {                           \
+        (void) xd;                                                                                             \
+        k_rows(fmt, w, row_bytes, row_start, row_end, blocks, n, (const float *) xq, out, os);                \
+    }
+K_KERNEL(jinfer_q2_k, K_Q2)
+K_KERNEL(jinfer_q3_k, K_Q3)
+K_KERNEL(jinfer_q4_k, K_Q4)
+K_KERNEL(jinfer_q5_k, K_Q5)
+K_KERNEL(jinfer_q6_k, K_Q6)
 
 /*
  * Formats whose 4-bit codes index a table of 16 levels (IQ4_NL, IQ4_XS, MXFP4, NVFP4), with float

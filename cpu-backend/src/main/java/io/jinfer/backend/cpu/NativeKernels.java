@@ -75,7 +75,8 @@ final class NativeKernels {
 
     private static Map<QuantFormat, String> symbols() {
         Map<QuantFormat, String> m = new EnumMap<>(QuantFormat.class);
-        for (QuantFormat f : List.of(QuantFormat.Q4_0, QuantFormat.Q8_0, QuantFormat.Q4_K, QuantFormat.Q6_K,
+        for (QuantFormat f : List.of(QuantFormat.Q4_0, QuantFormat.Q8_0, QuantFormat.Q2_K, QuantFormat.Q3_K,
+                QuantFormat.Q4_K, QuantFormat.Q5_K, QuantFormat.Q6_K,
                 QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4, QuantFormat.NVFP4, QuantFormat.F16,
                 QuantFormat.BF16)) {
             m.put(f, "jinfer_" + f.name().toLowerCase(Locale.ROOT));

@@ -26,8 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Any float species works: the quantised block kernels need 8 or 16 float lanes (AVX2, AVX-512)
  * and other widths fall back to expanding blocks with the reference dequantiser.
  *
- * <p>Where {@link NativeKernels} are loaded, products of Q4_0, Q8_0, Q4_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4,
- * NVFP4, F16, BF16 and scaled FP8 E4M3 weights in native memory (any number of tokens) run in C instead. For Q4_0 and Q8_0 the
+ * <p>Where {@link NativeKernels} are loaded, products of Q4_0, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL,
+ * IQ4_XS, MXFP4, NVFP4, F16, BF16 and scaled FP8 E4M3 weights in native memory (any number of tokens) run in C instead. For Q4_0 and Q8_0 the
  * activations are quantised to 8 bits per block of 32 ({@link Q8Activations}) and multiplied with
  * integer instructions, so those results differ from the reference by the activation rounding (about
  * 1e-2 of {@code Σ|w·x|} at most, see the tests); the other formats keep float activations.

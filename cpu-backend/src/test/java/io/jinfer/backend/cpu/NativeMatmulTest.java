@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The native kernels (Q4_0, Q8_0 with 8-bit activations; Q4_K, Q6_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, F16,
+ * The native kernels (Q4_0, Q8_0 with 8-bit activations; Q2_K … Q6_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, F16,
  * BF16 and scaled FP8 E4M3 with float activations), for each variant this machine can load:
  *
  * <ul>
@@ -48,8 +48,8 @@ class NativeMatmulTest {
     private static final int[][] K_SHAPES = {{1, 256}, {37, 512}, {9, 2048}};
     /** NVFP4 rows hold whole 64-value blocks. */
     private static final int[][] NVFP4_SHAPES = {{1, 64}, {5, 128}, {37, 320}, {8, 2048}};
-    private static final List<QuantFormat> FORMATS = List.of(QuantFormat.Q4_0, QuantFormat.Q8_0, QuantFormat.Q4_K,
-            QuantFormat.Q6_K, QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4, QuantFormat.NVFP4,
+    private static final List<QuantFormat> FORMATS = List.of(QuantFormat.Q4_0, QuantFormat.Q8_0, QuantFormat.Q2_K,
+            QuantFormat.Q3_K, QuantFormat.Q4_K, QuantFormat.Q5_K, QuantFormat.Q6_K, QuantFormat.IQ4_NL, QuantFormat.IQ4_XS, QuantFormat.MXFP4, QuantFormat.NVFP4,
             QuantFormat.F16, QuantFormat.BF16);
 
     private static int[][] shapes(QuantFormat f) {
@@ -64,7 +64,9 @@ class NativeMatmulTest {
     private static TensorView weights(Random rnd, QuantFormat f, int rows, int cols) {
         TensorView t = RandomTensors.tensor(rnd, f, rows, cols);
         int[] halves = switch (f) {
-            case Q4_K -> new int[] {0, 2};
+            case Q4_K, Q5_K -> new int[] {0, 2};
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
             case Q6_K -> new int[] {208};
             default -> new int[0];
         };
