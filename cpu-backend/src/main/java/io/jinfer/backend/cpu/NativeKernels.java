@@ -61,6 +61,17 @@ final class NativeKernels {
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
+    /**
+     * {@code (keyPages, valuePages, pageSize, rowElements, half, q, out, startPos, heads, group,
+     * headDim, scale, itemStart, itemEnd, scores)}: causal attention for items {@code t * kvHeads + g}
+     * (query row t, KV head g with its {@code group} query heads)
+     * over a paged F32 ({@code half = 0}) or F16 cache; the page tables are arrays of page addresses.
+     */
+    private static final FunctionDescriptor ATTENTION = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS);
     /** {@code (gate, up, length)}: SwiGLU in place on two float arrays, as the Java kernels compute it. */
     private static final FunctionDescriptor SWIGLU = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
@@ -91,17 +102,19 @@ final class NativeKernels {
     private final MethodHandle quantize;
     private final MethodHandle e4m3;
     private final MethodHandle swiglu;
+    private final MethodHandle attention;
 
     private record Variant(String name, Set<String> flags) {}
 
     private NativeKernels(String variant, String reason, Map<QuantFormat, MethodHandle> kernels,
-            MethodHandle quantize, MethodHandle e4m3, MethodHandle swiglu) {
+            MethodHandle quantize, MethodHandle e4m3, MethodHandle swiglu, MethodHandle attention) {
         this.variant = variant;
         this.reason = reason;
         this.kernels = kernels;
         this.quantize = quantize;
         this.e4m3 = e4m3;
         this.swiglu = swiglu;
+        this.attention = attention;
     }
 
     /** @return the kernels to use as the system properties ask: loaded once, or unavailable with a reason */
@@ -123,7 +136,7 @@ final class NativeKernels {
     }
 
     static NativeKernels unavailable(String reason) {
-        return new NativeKernels(null, reason, Map.of(), null, null, null);
+        return new NativeKernels(null, reason, Map.of(), null, null, null, null);
     }
 
     /** @return whether the native functions are bound */
@@ -175,6 +188,11 @@ final class NativeKernels {
         } catch (Throwable t) {
             throw new IllegalStateException("native swiglu failed", t);
         }
+    }
+
+    /** @return the attention function (see {@link #ATTENTION}; q, out and scores may be heap arrays), or null */
+    MethodHandle attention() {
+        return attention;
     }
 
     /** @return the scaled FP8 E4M3 row function (see {@link #SCALED_ROWS}), or null */
@@ -278,6 +296,8 @@ final class NativeKernels {
         // heap arrays passed straight through: allowed for critical calls that may access the heap
         MethodHandle swiglu = linker.downcallHandle(lib.findOrThrow("jinfer_swiglu"), SWIGLU,
                 Linker.Option.critical(true));
+        MethodHandle attention = linker.downcallHandle(lib.findOrThrow("jinfer_attention"), ATTENTION,
+                Linker.Option.critical(true));
         MethodHandle variantFn = linker.downcallHandle(lib.findOrThrow("jinfer_variant"),
                 FunctionDescriptor.of(ValueLayout.ADDRESS));
         String reported;
@@ -289,6 +309,6 @@ final class NativeKernels {
         if (!reported.equals(name)) {
             throw new IOException("library for " + name + " reports variant " + reported);
         }
-        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, e4m3, swiglu);
+        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, e4m3, swiglu, attention);
     }
 }

@@ -59,6 +59,12 @@ public final class VectorKernels implements Kernels {
     private final Q8Activations q8x;
     private final NativeMatmulJob nativeMatmul = new NativeMatmulJob();
     private final NativeScaledMatmulJob nativeScaled = new NativeScaledMatmulJob();
+    private final NativeAttentionJob nativeAttention;
+    /** Page address tables of the layer being attended, for the native kernel (grown as needed). */
+    private MemorySegment keyPageTable = MemorySegment.NULL;
+    private MemorySegment valuePageTable = MemorySegment.NULL;
+    /** Attention calls the native kernel ran (tests check which path ran). */
+    private long nativeAttentionRuns;
     /** The bound FP8 weight's scale factors, decoded for the native kernel (grown as needed). */
     private float[] factors = new float[0];
     private MemorySegment nativeFactors = MemorySegment.NULL;
@@ -123,7 +129,9 @@ public final class VectorKernels implements Kernels {
             codecs[f.ordinal()] = RowCodec.of(f, math);
         }
         this.matmul = new MatmulJob(math, scratch);
-        this.attention = new AttentionJob(math, new Scratch(threads));
+        Scratch scores = new Scratch(threads);
+        this.attention = new AttentionJob(math, scores);
+        this.nativeAttention = new NativeAttentionJob(scores);
     }
 
     @Override
@@ -481,9 +489,16 @@ public final class VectorKernels implements Kernels {
             throw new IndexOutOfBoundsException("positions " + startPos + ".." + (startPos + n - 1)
                     + " outside a cache of " + layer.capacity());
         }
+        int items = n * shape.heads();
+        if (q.length < (long) items * shape.headDim() || out.length < (long) items * shape.headDim()) {
+            throw new IllegalArgumentException("attention of " + n + " rows x " + shape.heads() + " heads x "
+                    + shape.headDim() + ": q holds " + q.length + ", out " + out.length);
+        }
+        if (nativeAttention(q, n, startPos, layer, shape, out)) {
+            return;
+        }
         AttentionJob job = attention;
         job.set(q, startPos, layer, shape.heads(), shape.kvHeads(), shape.headDim(), shape.scale(), out);
-        int items = n * shape.heads();
         try {
             pool.run(job, items, Math.max(1, items / (pool.threads() * 4)));
         } finally {
@@ -491,6 +506,65 @@ public final class VectorKernels implements Kernels {
             job.out = null;
             job.layer = null;
         }
+    }
+
+    /**
+     * Runs attention in C when the kernels are loaded and every page the queries read is in native
+     * memory (heap pages, as some tests build, stay on the Java path).
+     *
+     * @return whether it ran
+     */
+    private boolean nativeAttention(float[] q, int n, int startPos, KvLayer layer, AttentionShape shape,
+            float[] out) {
+        MethodHandle kernel = nativeKernels.attention();
+        if (kernel == null) {
+            return false;
+        }
+        int positions = startPos + n;
+        int pages = (positions + layer.pageSize() - 1) / layer.pageSize();
+        for (int p = 0; p < pages; p++) {
+            if (!layer.keyPage(p).isNative() || !layer.valuePage(p).isNative()) {
+                return false;
+            }
+        }
+        if (keyPageTable.byteSize() < 8L * pages) {
+            long size = 8L * Math.max(pages, 64);
+            keyPageTable = nativeArena.allocate(size, 8);
+            valuePageTable = nativeArena.allocate(size, 8);
+        }
+        for (int p = 0; p < pages; p++) {
+            keyPageTable.setAtIndex(ValueLayout.ADDRESS, p, layer.keyPage(p));
+            valuePageTable.setAtIndex(ValueLayout.ADDRESS, p, layer.valuePage(p));
+        }
+        NativeAttentionJob job = nativeAttention;
+        job.kernel = kernel;
+        job.keyPages = keyPageTable;
+        job.valuePages = valuePageTable;
+        job.pageSize = layer.pageSize();
+        job.rowElements = layer.rowElements();
+        job.half = layer.format() == QuantFormat.F16;
+        job.q = q;
+        job.out = out;
+        job.startPos = startPos;
+        job.positions = positions;
+        job.heads = shape.heads();
+        job.group = shape.heads() / shape.kvHeads();
+        job.headDim = shape.headDim();
+        job.scale = shape.scale();
+        int items = n * shape.kvHeads();
+        try {
+            pool.run(job, items, Math.max(1, items / (pool.threads() * 4)));
+        } finally {
+            job.q = null;
+            job.out = null;
+        }
+        nativeAttentionRuns++;
+        return true;
+    }
+
+    /** @return how many attention calls the native kernel ran */
+    long nativeAttentionRuns() {
+        return nativeAttentionRuns;
     }
 
     @Override
