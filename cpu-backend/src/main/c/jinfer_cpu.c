@@ -1167,15 +1167,16 @@ void jinfer_swiglu(float *gate, const float *up, int64_t length) {
 }
 
 /*
- * Causal grouped-query attention over a paged F32 or F16 KV cache, for items [item_start, item_end)
- * where item = t * (heads / group) + g: query row t at position start_pos + t, KV head g and the
- * group query heads h = g * group + j that share it (each cache row is read once for all of them).
- * Per query head, in this order: scores s[p] = (q . k_p) * scale for p = 0 .. last (16-lane dot products, fixed lane sum),
+ * Causal grouped-query attention over a paged F32 or F16 KV cache for n query rows (row t at
+ * position start_pos + t), for items [item_start, item_end) where item = tile * (heads / group) + g:
+ * query rows tile * ATT_ROWS .. + ATT_ROWS - 1, KV head g and the group query heads
+ * h = g * group + j that share it (each cache row is read once for all of them). Per query row and
+ * head, in this order: scores s[p] = (q . k_p) * scale for p = 0 .. last (16-lane dot products, fixed lane sum),
  * the maximum, e_p = StableExp(s[p] - max) summed in position order, out = sum_p e_p v_p
  * accumulated with fma in position order, then out / sum. Each item is computed whole in a fixed
  * order, so a query's result does not depend on how many are computed together. Page i's key rows
  * start at key_pages[i]; row r of a page at element r * row_elements; the KV head's slice at
- * g * head_dim. scores holds at least group * (last + 1) floats.
+ * g * head_dim. scores holds at least ATT_ROWS * group * (start_pos + n) floats.
  */
 static inline __attribute__((always_inline)) kv kv_load(int half_cache, const uint8_t *row, int i) {
 #ifdef JINFER_VNNI
@@ -1217,84 +1218,103 @@ static inline kv kv_fma_store(kv v, float e, float *o) {
 }
 #endif
 
+#define ATT_ROWS 4
+
 void jinfer_attention(const uint8_t *const *key_pages, const uint8_t *const *value_pages, int32_t page_size,
-        int64_t row_elements, int32_t half_cache, const float *q, float *out, int32_t start_pos, int32_t heads,
-        int32_t group, int32_t head_dim, float scale, int32_t item_start, int32_t item_end, float *scores) {
+        int64_t row_elements, int32_t half_cache, const float *q, float *out, int32_t n, int32_t start_pos,
+        int32_t heads, int32_t group, int32_t head_dim, float scale, int32_t item_start, int32_t item_end,
+        float *scores) {
     const int64_t elem = half_cache ? 2 : 4;
     const int vec = head_dim & ~15;
     const int32_t kv_heads = heads / group;
     for (int32_t item = item_start; item < item_end; item++) {
-        /* one KV head with the `group` query heads that share it: each cache row is read once for all */
-        int32_t t = item / kv_heads, g = item - t * kv_heads;
-        int32_t last = start_pos + t, count = last + 1;
+        /* up to ATT_ROWS query rows with one KV head and the `group` query heads that share it: each
+           cache row is read once for all of them */
+        int32_t tile = item / kv_heads, g = item - tile * kv_heads;
+        int32_t t0 = tile * ATT_ROWS;
+        int32_t rows = n - t0 < ATT_ROWS ? n - t0 : ATT_ROWS;
+        int32_t count = start_pos + t0 + rows; /* positions the last row sees */
         int64_t kv_off = (int64_t) g * head_dim;
-        const float *q0 = q + ((int64_t) t * heads + (int64_t) g * group) * head_dim;
-        float *o0 = out + ((int64_t) t * heads + (int64_t) g * group) * head_dim;
-        for (int32_t p = 0; p <= last; p++) {
+        for (int32_t p = 0; p < count; p++) {
             const uint8_t *row = key_pages[p / page_size] + ((p % page_size) * row_elements + kv_off) * elem;
-            if ((p & 7) == 0 && p + 8 <= last) {
+            if ((p & 7) == 0 && p + 8 < count) {
                 _mm_prefetch((const char *) key_pages[(p + 8) / page_size] + (((p + 8) % page_size) * row_elements
                         + kv_off) * elem, _MM_HINT_T0);
             }
-            for (int32_t j = 0; j < group; j++) {
-                const float *qq = q0 + (int64_t) j * head_dim;
-                kv acc = k_zero();
-                int i = 0;
-                for (; i < vec; i += 16) {
-                    acc = k_fma(kv_load(half_cache, row, i), qq + i, acc);
+            for (int32_t r = p <= start_pos + t0 ? 0 : p - start_pos - t0; r < rows; r++) {
+                const float *q0 = q + ((int64_t) (t0 + r) * heads + (int64_t) g * group) * head_dim;
+                float *s0 = scores + (int64_t) r * group * count;
+                for (int32_t j = 0; j < group; j++) {
+                    const float *qq = q0 + (int64_t) j * head_dim;
+                    kv acc = k_zero();
+                    int i = 0;
+                    for (; i < vec; i += 16) {
+                        acc = k_fma(kv_load(half_cache, row, i), qq + i, acc);
+                    }
+                    float dot = k_sum(acc);
+                    for (; i < head_dim; i++) {
+                        dot += qq[i] * kv_element(half_cache, row, i);
+                    }
+                    s0[(int64_t) j * count + p] = dot * scale;
                 }
-                float dot = k_sum(acc);
-                for (; i < head_dim; i++) {
-                    dot += qq[i] * kv_element(half_cache, row, i);
-                }
-                scores[(int64_t) j * count + p] = dot * scale;
             }
         }
-        for (int32_t j = 0; j < group; j++) {
-            float *s = scores + (int64_t) j * count;
-            float max = -__builtin_inff();
-            for (int32_t p = 0; p <= last; p++) {
-                max = s[p] > max ? s[p] : max;
-            }
-            /* the exponentials a vector at a time (each lane bit-identical with stable_exp) */
-            int32_t p = 0;
+        for (int32_t r = 0; r < rows; r++) {
+            int32_t seen = start_pos + t0 + r + 1;
+            for (int32_t j = 0; j < group; j++) {
+                float *s = scores + ((int64_t) r * group + j) * count;
+                float max = -__builtin_inff();
+                for (int32_t p = 0; p < seen; p++) {
+                    max = s[p] > max ? s[p] : max;
+                }
+                /* the exponentials a vector at a time (each lane bit-identical with stable_exp) */
+                int32_t p = 0;
 #ifdef JINFER_VNNI
-            for (; p + 16 <= count; p += 16) {
-                _mm512_storeu_ps(s + p, stable_exp16(_mm512_sub_ps(_mm512_loadu_ps(s + p), _mm512_set1_ps(max))));
-            }
+                for (; p + 16 <= seen; p += 16) {
+                    _mm512_storeu_ps(s + p, stable_exp16(_mm512_sub_ps(_mm512_loadu_ps(s + p), _mm512_set1_ps(max))));
+                }
 #else
-            for (; p + 8 <= count; p += 8) {
-                _mm256_storeu_ps(s + p, stable_exp8(_mm256_sub_ps(_mm256_loadu_ps(s + p), _mm256_set1_ps(max))));
-            }
+                for (; p + 8 <= seen; p += 8) {
+                    _mm256_storeu_ps(s + p, stable_exp8(_mm256_sub_ps(_mm256_loadu_ps(s + p), _mm256_set1_ps(max))));
+                }
 #endif
-            for (; p <= last; p++) {
-                s[p] = stable_exp(s[p] - max);
+                for (; p < seen; p++) {
+                    s[p] = stable_exp(s[p] - max);
+                }
+                memset(out + ((int64_t) (t0 + r) * heads + (int64_t) g * group + j) * head_dim, 0,
+                        sizeof(float) * head_dim);
             }
-            memset(o0 + (int64_t) j * head_dim, 0, sizeof(float) * head_dim);
         }
-        for (int32_t p = 0; p <= last; p++) {
+        for (int32_t p = 0; p < count; p++) {
             const uint8_t *row = value_pages[p / page_size] + ((p % page_size) * row_elements + kv_off) * elem;
-            for (int32_t j = 0; j < group; j++) {
-                float e = scores[(int64_t) j * count + p];
-                float *o = o0 + (int64_t) j * head_dim;
-                int i = 0;
-                for (; i < vec; i += 16) {
-                    kv_fma_store(kv_load(half_cache, row, i), e, o + i);
-                }
-                for (; i < head_dim; i++) {
-                    o[i] += e * kv_element(half_cache, row, i);
+            for (int32_t r = p <= start_pos + t0 ? 0 : p - start_pos - t0; r < rows; r++) {
+                float *o0 = out + ((int64_t) (t0 + r) * heads + (int64_t) g * group) * head_dim;
+                const float *s0 = scores + (int64_t) r * group * count;
+                for (int32_t j = 0; j < group; j++) {
+                    float e = s0[(int64_t) j * count + p];
+                    float *o = o0 + (int64_t) j * head_dim;
+                    int i = 0;
+                    for (; i < vec; i += 16) {
+                        kv_fma_store(kv_load(half_cache, row, i), e, o + i);
+                    }
+                    for (; i < head_dim; i++) {
+                        o[i] += e * kv_element(half_cache, row, i);
+                    }
                 }
             }
         }
-        for (int32_t j = 0; j < group; j++) {
-            const float *s = scores + (int64_t) j * count;
-            float sum = 0;
-            for (int32_t p = 0; p <= last; p++) {
-                sum += s[p];
-            }
-            float *o = o0 + (int64_t) j * head_dim;
-            for (int i = 0; i < head_dim; i++) {
-                o[i] /= sum;
+        for (int32_t r = 0; r < rows; r++) {
+            int32_t seen = start_pos + t0 + r + 1;
+            for (int32_t j = 0; j < group; j++) {
+                const float *s = scores + ((int64_t) r * group + j) * count;
+                float sum = 0;
+                for (int32_t p = 0; p < seen; p++) {
+                    sum += s[p];
+                }
+                float *o = out + ((int64_t) (t0 + r) * heads + (int64_t) g * group + j) * head_dim;
+                for (int i = 0; i < head_dim; i++) {
+                    o[i] /= sum;
+                }
             }
         }
     }

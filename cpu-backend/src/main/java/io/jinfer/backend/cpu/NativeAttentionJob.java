@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Attention by the native kernel as a worker-pool job over (query row, KV head) items, each with the
- * query heads that share the KV head: each chunk is one call with the running thread's score buffer.
+ * Attention by the native kernel as a worker-pool job over items of a few query rows and one KV head,
+ * with the query heads that share it: each chunk is one call with the running thread's score buffer.
  * Fields are set before each run.
  */
 final class NativeAttentionJob implements WorkerPool.Task {
@@ -19,6 +19,7 @@ final class NativeAttentionJob implements WorkerPool.Task {
     boolean half;
     float[] q;
     float[] out;
+    int n;
     int startPos;
     int positions;
     int heads;
@@ -32,10 +33,10 @@ final class NativeAttentionJob implements WorkerPool.Task {
 
     @Override
     public void run(int thread, int start, int end) {
-        float[] s = scores.floats(thread, group * positions);
+        float[] s = scores.floats(thread, NativeKernels.ATTENTION_ROWS * group * positions);
         try {
             kernel.invokeExact(keyPages, valuePages, pageSize, rowElements, half ? 1 : 0, MemorySegment.ofArray(q),
-                    MemorySegment.ofArray(out), startPos, heads, group, headDim, scale, start, end,
+                    MemorySegment.ofArray(out), n, startPos, heads, group, headDim, scale, start, end,
                     MemorySegment.ofArray(s));
         } catch (RuntimeException | Error e) {
             throw e;

@@ -62,16 +62,20 @@ final class NativeKernels {
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT);
     /**
-     * {@code (keyPages, valuePages, pageSize, rowElements, half, q, out, startPos, heads, group,
-     * headDim, scale, itemStart, itemEnd, scores)}: causal attention for items {@code t * kvHeads + g}
-     * (query row t, KV head g with its {@code group} query heads)
+     * {@code (keyPages, valuePages, pageSize, rowElements, half, q, out, n, startPos, heads, group,
+     * headDim, scale, itemStart, itemEnd, scores)}: causal attention of {@code n} query rows for items
+     * {@code tile * kvHeads + g} (up to {@link #ATTENTION_ROWS} query rows, KV head g with its
+     * {@code group} query heads)
      * over a paged F32 ({@code half = 0}) or F16 cache; the page tables are arrays of page addresses.
      */
     private static final FunctionDescriptor ATTENTION = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS);
+    /** Query rows per attention item; the score buffer holds this many rows of scores. */
+    static final int ATTENTION_ROWS = 4;
     /** {@code (gate, up, length)}: SwiGLU in place on two float arrays, as the Java kernels compute it. */
     private static final FunctionDescriptor SWIGLU = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);

@@ -551,7 +551,8 @@ public final class VectorKernels implements Kernels {
         job.group = shape.heads() / shape.kvHeads();
         job.headDim = shape.headDim();
         job.scale = shape.scale();
-        int items = n * shape.kvHeads();
+        job.n = n;
+        int items = (n + NativeKernels.ATTENTION_ROWS - 1) / NativeKernels.ATTENTION_ROWS * shape.kvHeads();
         try {
             pool.run(job, items, Math.max(1, items / (pool.threads() * 4)));
         } finally {
