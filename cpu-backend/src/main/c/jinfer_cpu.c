@@ -484,6 +484,10 @@ static inline kv k_expand(__m128i q16, float f, float off) {
     __m512 q = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q16));
     return _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(f), q), _mm512_set1_ps(off));
 }
+/* the same without an offset (Q3_K, Q6_K): x - 0 is x exactly, so the subtraction is left out */
+static inline kv k_scale(__m128i q16, float f) {
+    return _mm512_mul_ps(_mm512_set1_ps(f), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q16)));
+}
 static inline kv k_fma(kv w, const float *x, kv acc) { return _mm512_fmadd_ps(w, _mm512_loadu_ps(x), acc); }
 static inline kv k_zero(void) { return _mm512_setzero_ps(); }
 static inline float k_sum(kv a) {
@@ -499,6 +503,11 @@ static inline kv k_expand(__m128i q16, float f, float off) {
     __m256 qb = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q16, 8)));
     kv v = {_mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(f), qa), _mm256_set1_ps(off)),
             _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(f), qb), _mm256_set1_ps(off))};
+    return v;
+}
+static inline kv k_scale(__m128i q16, float f) {
+    kv v = {_mm256_mul_ps(_mm256_set1_ps(f), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q16))),
+            _mm256_mul_ps(_mm256_set1_ps(f), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q16, 8))))};
     return v;
 }
 static inline kv k_fma(kv w, const float *x, kv acc) {
@@ -573,8 +582,14 @@ static inline __attribute__((always_inline)) void k_tile(int fmt, const uint8_t 
             for (int k = 0; k < R; k++) {
                 const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) sb * bytes;
                 __m256i q = k_quants(fmt, blk, sub);
-                kv w0 = k_expand(_mm256_castsi256_si128(q), f[k][2 * sub], off[k][2 * sub]);
-                kv w1 = k_expand(_mm256_extracti128_si256(q, 1), f[k][2 * sub + 1], off[k][2 * sub + 1]);
+                kv w0, w1;
+                if (fmt == K_Q6 || fmt == K_Q3) {
+                    w0 = k_scale(_mm256_castsi256_si128(q), f[k][2 * sub]);
+                    w1 = k_scale(_mm256_extracti128_si256(q, 1), f[k][2 * sub + 1]);
+                } else {
+                    w0 = k_expand(_mm256_castsi256_si128(q), f[k][2 * sub], off[k][2 * sub]);
+                    w1 = k_expand(_mm256_extracti128_si256(q, 1), f[k][2 * sub + 1], off[k][2 * sub + 1]);
+                }
                 for (int t = 0; t < T; t++) {
                     const float *xt = x + (t0 + t) * cols + at;
                     acc[k][t] = k_fma(w0, xt, acc[k][t]);
