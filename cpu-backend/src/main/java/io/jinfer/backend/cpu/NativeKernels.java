@@ -74,6 +74,9 @@ final class NativeKernels {
             ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS);
+    /** {@code (x, out, n, dim, weight, eps)}: RMSNorm of n rows (x, out heap arrays; weight F32). */
+    private static final FunctionDescriptor RMSNORM = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_FLOAT);
     /** Query rows per attention item; the score buffer holds this many rows of scores. */
     static final int ATTENTION_ROWS = 4;
     /** {@code (gate, up, length)}: SwiGLU in place on two float arrays, as the Java kernels compute it. */
@@ -107,11 +110,13 @@ final class NativeKernels {
     private final MethodHandle e4m3;
     private final MethodHandle swiglu;
     private final MethodHandle attention;
+    private final MethodHandle rmsNorm;
 
     private record Variant(String name, Set<String> flags) {}
 
     private NativeKernels(String variant, String reason, Map<QuantFormat, MethodHandle> kernels,
-            MethodHandle quantize, MethodHandle e4m3, MethodHandle swiglu, MethodHandle attention) {
+            MethodHandle quantize, MethodHandle e4m3, MethodHandle swiglu, MethodHandle attention,
+            MethodHandle rmsNorm) {
         this.variant = variant;
         this.reason = reason;
         this.kernels = kernels;
@@ -119,6 +124,7 @@ final class NativeKernels {
         this.e4m3 = e4m3;
         this.swiglu = swiglu;
         this.attention = attention;
+        this.rmsNorm = rmsNorm;
     }
 
     /** @return the kernels to use as the system properties ask: loaded once, or unavailable with a reason */
@@ -140,7 +146,7 @@ final class NativeKernels {
     }
 
     static NativeKernels unavailable(String reason) {
-        return new NativeKernels(null, reason, Map.of(), null, null, null, null);
+        return new NativeKernels(null, reason, Map.of(), null, null, null, null, null);
     }
 
     /** @return whether the native functions are bound */
@@ -191,6 +197,26 @@ final class NativeKernels {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("native swiglu failed", t);
+        }
+    }
+
+    /**
+     * RMSNorm of {@code n} rows of {@code dim} values, passed to C without copying.
+     *
+     * @param x the rows
+     * @param out receives the normalised rows
+     * @param n rows
+     * @param dim values per row
+     * @param weight the F32 weight, {@code dim} values
+     * @param eps added to the mean square
+     */
+    void rmsNorm(float[] x, float[] out, int n, int dim, MemorySegment weight, float eps) {
+        try {
+            rmsNorm.invokeExact(MemorySegment.ofArray(x), MemorySegment.ofArray(out), n, dim, weight, eps);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native rmsNorm failed", t);
         }
     }
 
@@ -302,6 +328,8 @@ final class NativeKernels {
                 Linker.Option.critical(true));
         MethodHandle attention = linker.downcallHandle(lib.findOrThrow("jinfer_attention"), ATTENTION,
                 Linker.Option.critical(true));
+        MethodHandle rmsNorm = linker.downcallHandle(lib.findOrThrow("jinfer_rmsnorm"), RMSNORM,
+                Linker.Option.critical(true));
         MethodHandle variantFn = linker.downcallHandle(lib.findOrThrow("jinfer_variant"),
                 FunctionDescriptor.of(ValueLayout.ADDRESS));
         String reported;
@@ -313,6 +341,6 @@ final class NativeKernels {
         if (!reported.equals(name)) {
             throw new IOException("library for " + name + " reports variant " + reported);
         }
-        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, e4m3, swiglu, attention);
+        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, e4m3, swiglu, attention, rmsNorm);
     }
 }

@@ -316,6 +316,15 @@ public final class VectorKernels implements Kernels {
         if (weight.elementCount() != dim) {
             throw new IllegalArgumentException("rmsNorm weight " + weight + " does not have " + dim + " values");
         }
+        if ((long) n * dim > x.length || (long) n * dim > out.length) {
+            throw new IllegalArgumentException("rmsNorm of " + n + " rows of " + dim + ": x holds " + x.length
+                    + ", out " + out.length);
+        }
+        if (nativeKernels.available()) {
+            // fast from the first call, where the vector code below runs interpreted until compiled
+            nativeKernels.rmsNorm(x, out, n, dim, w, eps);
+            return;
+        }
         VectorSpecies<Float> f = ln.floats();
         int step = f.length();
         for (int t = 0; t < n; t++) {

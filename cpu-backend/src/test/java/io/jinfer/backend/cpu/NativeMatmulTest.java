@@ -283,6 +283,39 @@ class NativeMatmulTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"avx2", "avx512vnni"})
+    void nativeRmsNormMatchesTheJavaKernelAndDoesNotDependOnTheBatch(String variant) {
+        NativeKernels nk = loaded(variant);
+        Random rnd = new Random(37);
+        try (VectorKernels nat = new VectorKernels(1, FloatVector.SPECIES_256, nk);
+                VectorKernels plain = new VectorKernels(1, FloatVector.SPECIES_256,
+                        NativeKernels.unavailable("comparing with the Java kernel"))) {
+            for (int dim : new int[] {1, 7, 16, 37, 2048}) {
+                int n = 3;
+                float[] x = RandomTensors.floats(rnd, n * dim);
+                x[0] *= 1000;
+                TensorView w = RandomTensors.vector(RandomTensors.floats(rnd, dim));
+                float[] a = new float[n * dim];
+                float[] b = new float[n * dim];
+                nat.rmsNorm(x, a, n, dim, w, 1e-5f);
+                plain.rmsNorm(x, b, n, dim, w, 1e-5f);
+                for (int i = 0; i < a.length; i++) {
+                    assertTrue(Math.abs(a[i] - b[i]) <= 1e-6 * Math.abs(b[i]) + 1e-7,
+                            variant + " dim " + dim + " [" + i + "]: " + a[i] + " vs Java " + b[i]);
+                }
+                for (int t = 0; t < n; t++) {
+                    float[] one = new float[dim];
+                    nat.rmsNorm(java.util.Arrays.copyOfRange(x, t * dim, (t + 1) * dim), one, 1, dim, w, 1e-5f);
+                    for (int i = 0; i < dim; i++) {
+                        assertEquals(Float.floatToRawIntBits(a[t * dim + i]), Float.floatToRawIntBits(one[i]),
+                                variant + " dim " + dim + " row " + t + " alone vs in the batch");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void scaledFp8NanCodesGiveNaNAndNeighboursStayFinite() {
         NativeKernels nk = loaded(null);
