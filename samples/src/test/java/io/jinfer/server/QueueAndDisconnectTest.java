@@ -27,8 +27,8 @@ class QueueAndDisconnectTest {
 
     @BeforeAll
     static void start() {
-        s = TestServer.start(new SchedulerOptions(1, 1, SessionOptions.defaults()),
-                ServerConfig.loopback(TestServer.MODEL_ID));
+        // a model slow enough that no 4000-token generation ends before its client is seen leaving
+        s = TestServer.startSlow(new SchedulerOptions(1, 1, SessionOptions.defaults()));
     }
 
     @AfterAll

@@ -72,6 +72,35 @@ final class TestServer implements AutoCloseable {
         return new TestServer(modelFile(), options, config);
     }
 
+    /**
+     * A server over a model about 50x the tiny one's work per token (dim 512, 8 layers), written once
+     * per JVM: a 4000-token generation then lasts seconds even with the native kernels, so a test can
+     * leave before it ends (the tiny model finished 4000 tokens before a departed client was noticed).
+     */
+    static TestServer startSlow(SchedulerOptions options) {
+        return new TestServer(slowModelFile(), options, ServerConfig.loopback(MODEL_ID));
+    }
+
+    private static Path slowModelFile;
+
+    private static synchronized Path slowModelFile() {
+        if (slowModelFile == null) {
+            try {
+                Path dir = Files.createTempDirectory("jinfer-server-test-");
+                dir.toFile().deleteOnExit();
+                Path file = dir.resolve(MODEL_ID + "-slow.gguf");
+                file.toFile().deleteOnExit();
+                SyntheticModel tiny = SyntheticModel.tiny();
+                SyntheticModels.write(new SyntheticModel(Architecture.LLAMA, 512, 8, 8, 4, 1408, tiny.vocab(), 4096,
+                        tiny.ropeBase(), false, QuantFormat.Q8_0, tiny.seed()), file);
+                slowModelFile = file;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return slowModelFile;
+    }
+
     static TestServer start(Path file, String id) {
         return new TestServer(file, new SchedulerOptions(1, 4, SessionOptions.defaults()), ServerConfig.loopback(id));
     }
