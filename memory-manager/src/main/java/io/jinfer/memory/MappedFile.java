@@ -23,7 +23,6 @@ public final class MappedFile implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Bytes populated per step, so that closing waits at most one step. */
     private static final long POPULATE_STEP = 32L << 20;
-    private static final long PAGE = 4096;
     private volatile boolean stopPopulating;
     private Thread populator;
 
@@ -109,8 +108,8 @@ public final class MappedFile implements AutoCloseable {
     /**
      * Starts mapping the whole file into this process on a background daemon thread, so that the
      * first pass over the weights (the first token) does not take one page fault per 4 KiB: on
-     * Linux with {@code madvise(MADV_POPULATE_READ)}, a step of a few tens of MiB at a time, else by
-     * reading one byte per page. A file not yet in the page cache is read from disk in the
+     * Linux with {@code madvise(MADV_POPULATE_READ)}, a step of a few tens of MiB at a time, else with
+     * {@link MemorySegment#load()}. A file not yet in the page cache is read from disk in the
      * background the same way. Resident memory ends where the first token takes it anyway, since
      * every weight is read for each token. Calling it again, or after {@link #close()}, does nothing.
      */
@@ -147,23 +146,12 @@ public final class MappedFile implements AutoCloseable {
             for (long at = 0; at < size && !stopPopulating; at += POPULATE_STEP) {
                 MemorySegment step = segment.asSlice(at, Math.min(POPULATE_STEP, size - at));
                 if (!PageAdvice.populateRead(step)) {
-                    touch(step);
+                    // the JDK's own page-by-page touch of a mapped range
+                    step.load();
                 }
             }
         } catch (IllegalStateException e) {
             // the mapping was closed under us: nothing left to populate
-        }
-    }
-
-    /** Reads one byte per page: each read maps its page if it is not mapped yet. */
-    private void touch(MemorySegment step) {
-        long sum = 0;
-        for (long p = 0; p < step.byteSize() && !stopPopulating; p += PAGE) {
-            sum += step.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p);
-        }
-        if (sum == Long.MIN_VALUE) {
-            // keeps the reads from being optimised away
-            Thread.onSpinWait();
         }
     }
 
