@@ -27,7 +27,8 @@ import jdk.incubator.vector.VectorSpecies;
  * and other widths fall back to expanding blocks with the reference dequantiser.
  *
  * <p>Where {@link NativeKernels} are loaded, products of Q4_0, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL,
- * IQ4_XS, MXFP4, NVFP4, F16, BF16 and scaled FP8 E4M3 weights in native memory (any number of tokens) run in C instead. For Q4_0 and Q8_0 the
+ * IQ4_XS, MXFP4, NVFP4, F16, BF16 and scaled FP8 E4M3 weights in native memory (any number of
+ * tokens) run in C instead, and so do RMSNorm, SwiGLU and attention. For Q4_0 and Q8_0 the
  * activations are quantised to 8 bits per block of 32 ({@link Q8Activations}) and multiplied with
  * integer instructions, so those results differ from the reference by the activation rounding (about
  * 1e-2 of {@code Σ|w·x|} at most, see the tests); the other formats keep float activations.
@@ -175,9 +176,6 @@ public final class VectorKernels implements Kernels {
         codec.factors(0, cells, factors);
         MemorySegment.copy(factors, 0, nativeFactors, ValueLayout.JAVA_FLOAT, 0, cells);
         MemorySegment staged = q8x.stage(x, n * cols);
-        if (nativeOut.byteSize() < 4L * rows * n) {
-            nativeOut = nativeArena.allocate(4L * rows * n, 64);
-        }
         NativeScaledMatmulJob job = nativeScaled;
         job.kernel = nativeKernels.e4m3();
         job.weights = weight.data();
@@ -189,13 +187,26 @@ public final class VectorKernels implements Kernels {
         job.rowBlock = scales.rowBlock();
         job.columnBlock = Math.min(scales.columnBlock(), cols);
         job.gridColumns = (int) scales.gridColumns(cols);
-        job.out = nativeOut;
+        job.out = nativeOut(rows, n);
         job.outStride = rows;
         try {
-            pool.run(job, rows, NATIVE_CHUNK);
+            runNative(job, rows, n, out);
         } finally {
             job.weights = null;
         }
+    }
+
+    /** @return the native output buffer, grown to hold {@code rows * n} floats */
+    private MemorySegment nativeOut(int rows, int n) {
+        if (nativeOut.byteSize() < 4L * rows * n) {
+            nativeOut = nativeArena.allocate(4L * rows * n, 64);
+        }
+        return nativeOut;
+    }
+
+    /** Runs a native product over the rows and copies its {@code rows * n} results out of the buffer. */
+    private void runNative(WorkerPool.Task job, int rows, int n, float[] out) {
+        pool.run(job, rows, NATIVE_CHUNK);
         MemorySegment.copy(nativeOut, ValueLayout.JAVA_FLOAT, 0, out, 0, rows * n);
     }
 
@@ -209,9 +220,6 @@ public final class VectorKernels implements Kernels {
         if (!floats) {
             q8x.quantize(x, cols, n);
         }
-        if (nativeOut.byteSize() < 4L * rows * n) {
-            nativeOut = nativeArena.allocate(4L * rows * n, 64);
-        }
         NativeMatmulJob job = nativeMatmul;
         job.kernel = kernel;
         job.weights = weight.data();
@@ -221,13 +229,12 @@ public final class VectorKernels implements Kernels {
         job.outStride = rows;
         job.quants = floats ? staged : q8x.quants();
         job.scales = q8x.scales();
-        job.out = nativeOut;
+        job.out = nativeOut(rows, n);
         try {
-            pool.run(job, rows, NATIVE_CHUNK);
+            runNative(job, rows, n, out);
         } finally {
             job.weights = null;
         }
-        MemorySegment.copy(nativeOut, ValueLayout.JAVA_FLOAT, 0, out, 0, rows * n);
     }
 
     @Override
@@ -531,19 +538,19 @@ public final class VectorKernels implements Kernels {
         }
         int positions = startPos + n;
         int pages = (positions + layer.pageSize() - 1) / layer.pageSize();
-        for (int p = 0; p < pages; p++) {
-            if (!layer.keyPage(p).isNative() || !layer.valuePage(p).isNative()) {
-                return false;
-            }
-        }
         if (keyPageTable.byteSize() < 8L * pages) {
             long size = 8L * Math.max(pages, 64);
             keyPageTable = nativeArena.allocate(size, 8);
             valuePageTable = nativeArena.allocate(size, 8);
         }
         for (int p = 0; p < pages; p++) {
-            keyPageTable.setAtIndex(ValueLayout.ADDRESS, p, layer.keyPage(p));
-            valuePageTable.setAtIndex(ValueLayout.ADDRESS, p, layer.valuePage(p));
+            MemorySegment keys = layer.keyPage(p);
+            MemorySegment values = layer.valuePage(p);
+            if (!keys.isNative() || !values.isNative()) {
+                return false;
+            }
+            keyPageTable.setAtIndex(ValueLayout.ADDRESS, p, keys);
+            valuePageTable.setAtIndex(ValueLayout.ADDRESS, p, values);
         }
         NativeAttentionJob job = nativeAttention;
         job.kernel = kernel;
