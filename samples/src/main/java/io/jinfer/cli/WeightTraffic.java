@@ -4,7 +4,6 @@ import io.jinfer.api.ModelFormatException;
 import io.jinfer.loader.gguf.GgufFile;
 import io.jinfer.loader.gguf.GgufTensorInfo;
 import io.jinfer.loader.safetensors.SafetensorsCheckpoint;
-import io.jinfer.loader.safetensors.SafetensorsTensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,26 +45,14 @@ public final class WeightTraffic {
     }
 
     /**
-     * The same count for a safetensors checkpoint: its 2-D tensors, which for quantised checkpoints
-     * include the scale grids read with the weights (1-D scales are too small to count).
+     * The same count for a safetensors checkpoint under its tensor names: its 2-D tensors, which for
+     * quantised checkpoints include the scale grids read with the weights (1-D scales are too small
+     * to count).
      */
     private static long checkpointBytesPerToken(SafetensorsCheckpoint checkpoint, Path dir) {
-        boolean hasOutput = checkpoint.hasTensor(HF_OUTPUT);
-        if (!hasOutput && !checkpoint.hasTensor(HF_EMBEDDING)) {
-            throw new ModelFormatException(dir, -1, HF_OUTPUT, "neither " + HF_OUTPUT + " nor " + HF_EMBEDDING
-                    + " is present: cannot tell what the output projection reads per token");
-        }
-        long bytes = 0;
-        for (String name : checkpoint.names()) {
-            if (name.equals(HF_EMBEDDING) && hasOutput) {
-                continue;
-            }
-            SafetensorsTensor t = checkpoint.tensor(name);
-            if (t.shape().length == 2) {
-                bytes += t.data().byteSize();
-            }
-        }
-        return bytes;
+        List<Matrix> tensors = checkpoint.names().stream().map(checkpoint::tensor)
+                .map(t -> new Matrix(t.name(), t.shape().length, t.data().byteSize())).toList();
+        return count(tensors, HF_EMBEDDING, HF_OUTPUT, dir);
     }
 
     /**
@@ -75,18 +62,26 @@ public final class WeightTraffic {
      * @throws ModelFormatException when the table has neither an output projection nor an embedding table
      */
     public static long bytesPerToken(List<GgufTensorInfo> tensors, Path file) {
-        boolean hasOutput = tensors.stream().anyMatch(t -> t.name().equals(OUTPUT));
-        boolean hasEmbedding = tensors.stream().anyMatch(t -> t.name().equals(EMBEDDING));
+        return count(tensors.stream().map(t -> new Matrix(t.name(), t.shape().length, t.byteSize())).toList(),
+                EMBEDDING, OUTPUT, file);
+    }
+
+    /** A tensor as the count sees it. */
+    private record Matrix(String name, int dimensions, long bytes) {}
+
+    private static long count(List<Matrix> tensors, String embedding, String output, Path file) {
+        boolean hasOutput = tensors.stream().anyMatch(t -> t.name().equals(output));
+        boolean hasEmbedding = tensors.stream().anyMatch(t -> t.name().equals(embedding));
         if (!hasOutput && !hasEmbedding) {
-            throw new ModelFormatException(file, -1, OUTPUT, "neither " + OUTPUT + " nor " + EMBEDDING
+            throw new ModelFormatException(file, -1, output, "neither " + output + " nor " + embedding
                     + " is present: cannot tell what the output projection reads per token");
         }
         long bytes = 0;
-        for (GgufTensorInfo t : tensors) {
-            if (t.shape().length != 2 || t.name().equals(EMBEDDING) && hasOutput) {
+        for (Matrix t : tensors) {
+            if (t.dimensions() != 2 || t.name().equals(embedding) && hasOutput) {
                 continue;
             }
-            bytes += t.byteSize();
+            bytes += t.bytes();
         }
         return bytes;
     }
