@@ -107,6 +107,38 @@ class NativeMatmulTest {
         return new TensorView(t.name(), t.format(), new long[] {t.columns(), t.rows()}, seg, t.scales());
     }
 
+    /**
+     * Asserts that each kernel set gives {@code emulation}'s bits for every (token, row) when
+     * multiplying {@code w} with the first {@code tokens[i]} of {@code tokens[tokens.length - 1]}
+     * rows of random activations.
+     */
+    private static void assertEmulated(Random rnd, TensorView w, int[] tokens, List<VectorKernels> kernels,
+            java.util.function.BiFunction<TensorView, float[], float[]> emulation) {
+        int rows = w.rows();
+        int cols = w.columns();
+        int n = tokens[tokens.length - 1];
+        float[] xs = new float[n * cols];
+        float[][] expected = new float[n][];
+        for (int t = 0; t < n; t++) {
+            float[] x = activations(rnd, cols);
+            System.arraycopy(x, 0, xs, t * cols, cols);
+            expected[t] = emulation.apply(w, x);
+        }
+        for (VectorKernels k : kernels) {
+            for (int count : tokens) {
+                float[] out = new float[count * rows];
+                k.matmul(w, xs, out, count);
+                for (int t = 0; t < count; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        assertEquals(Float.floatToRawIntBits(expected[t][r]), Float.floatToRawIntBits(out[t * rows + r]),
+                                w.format() + " " + rows + "x" + cols + " n=" + count + " token " + t + " row " + r
+                                        + ": " + expected[t][r] + " vs " + out[t * rows + r]);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"avx2", "avx512vnni"})
     void matchesJavaEmulationBitForBit(String variant) {
@@ -118,30 +150,7 @@ class NativeMatmulTest {
             for (QuantFormat format : List.of(QuantFormat.Q4_0, QuantFormat.Q8_0)) {
                 for (int[] shape : shapes(format)) {
                     TensorView w = offHeap(weights(rnd, format, shape[0], shape[1]), arena);
-                    int rows = shape[0];
-                    int cols = shape[1];
-                    int n = 6;
-                    float[] xs = new float[n * cols];
-                    float[][] expected = new float[n][];
-                    for (int t = 0; t < n; t++) {
-                        float[] x = activations(rnd, cols);
-                        System.arraycopy(x, 0, xs, t * cols, cols);
-                        expected[t] = emulate(w, x);
-                    }
-                    for (VectorKernels k : List.of(one, three)) {
-                        for (int tokens : new int[] {1, 5, n}) {
-                            float[] out = new float[tokens * rows];
-                            k.matmul(w, xs, out, tokens);
-                            for (int t = 0; t < tokens; t++) {
-                                for (int r = 0; r < rows; r++) {
-                                    assertEquals(Float.floatToRawIntBits(expected[t][r]),
-                                            Float.floatToRawIntBits(out[t * rows + r]), format + " " + rows + "x"
-                                                    + cols + " n=" + tokens + " token " + t + " row " + r + ": "
-                                                    + expected[t][r] + " vs " + out[t * rows + r]);
-                                }
-                            }
-                        }
-                    }
+                    assertEmulated(rnd, w, new int[] {1, 5, 6}, List.of(one, three), NativeMatmulTest::emulate);
                 }
             }
         }
@@ -162,30 +171,7 @@ class NativeMatmulTest {
                 assertTrue(nk.formats().contains(format), format + " has no native kernel in " + variant);
                 for (int[] shape : shapes(format)) {
                     TensorView w = offHeap(weights(rnd, format, shape[0], shape[1]), arena);
-                    int rows = shape[0];
-                    int cols = shape[1];
-                    int n = 11;
-                    float[] xs = new float[n * cols];
-                    float[][] expected = new float[n][];
-                    for (int t = 0; t < n; t++) {
-                        float[] x = activations(rnd, cols);
-                        System.arraycopy(x, 0, xs, t * cols, cols);
-                        expected[t] = emulateFloat(w, x);
-                    }
-                    for (VectorKernels k : List.of(one, three)) {
-                        for (int tokens : new int[] {1, 3, n}) {
-                            float[] out = new float[tokens * rows];
-                            k.matmul(w, xs, out, tokens);
-                            for (int t = 0; t < tokens; t++) {
-                                for (int r = 0; r < rows; r++) {
-                                    assertEquals(Float.floatToRawIntBits(expected[t][r]),
-                                            Float.floatToRawIntBits(out[t * rows + r]), format + " " + rows + "x"
-                                                    + cols + " n=" + tokens + " token " + t + " row " + r + ": "
-                                                    + expected[t][r] + " vs " + out[t * rows + r]);
-                                }
-                            }
-                        }
-                    }
+                    assertEmulated(rnd, w, new int[] {1, 3, 11}, List.of(one, three), NativeMatmulTest::emulateFloat);
                 }
             }
         }
