@@ -367,6 +367,49 @@ void jinfer_quantize_q8(const float *x, int64_t blocks, int8_t *xq, float *xd) {
 #define Q6_K_BYTES 210
 #define K_TOKENS 8
 
+/*
+ * The tile walk shared by the float-activation kernels over rows [row_start, row_end) and n tokens:
+ * decode takes DECODE_ROWS rows at a time, prefill on AVX-512 two rows by TOKENS tokens (16
+ * accumulators in registers), and what is left one row at a time, TOKENS tokens then single tokens.
+ * TILE(r, R, t0, T) is the kernel's tile for R rows from r and T tokens from t0 (R and T constant
+ * where it is inlined). Every (row, token) result takes the same operations in any tile.
+ */
+#ifdef JINFER_VNNI
+#define PREFILL_PAIRS(row_end, n, TOKENS, TILE)                                                               \
+    if ((n) >= (TOKENS)) {                                                                                    \
+        for (; r + 2 <= (row_end); r += 2) {                                                                  \
+            int32_t t = 0;                                                                                    \
+            for (; t + (TOKENS) <= (n); t += (TOKENS)) {                                                      \
+                TILE(r, 2, t, (TOKENS));                                                                      \
+            }                                                                                                 \
+            for (; t < (n); t++) {                                                                            \
+                TILE(r, 2, t, 1);                                                                             \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+#else
+#define PREFILL_PAIRS(row_end, n, TOKENS, TILE)
+#endif
+#define WALK_TILES(row_start, row_end, n, DECODE_ROWS, TOKENS, TILE)                                          \
+    do {                                                                                                      \
+        int32_t r = (row_start);                                                                              \
+        if ((n) == 1) {                                                                                       \
+            for (; r + (DECODE_ROWS) <= (row_end); r += (DECODE_ROWS)) {                                      \
+                TILE(r, (DECODE_ROWS), 0, 1);                                                                 \
+            }                                                                                                 \
+        }                                                                                                     \
+        PREFILL_PAIRS(row_end, n, TOKENS, TILE)                                                               \
+        for (; r < (row_end); r++) {                                                                          \
+            int32_t t = 0;                                                                                    \
+            for (; t + (TOKENS) <= (n); t += (TOKENS)) {                                                      \
+                TILE(r, 1, t, (TOKENS));                                                                      \
+            }                                                                                                 \
+            for (; t < (n); t++) {                                                                            \
+                TILE(r, 1, t, 1);                                                                             \
+            }                                                                                                 \
+        }                                                                                                     \
+    } while (0)
+
 enum { K_Q2, K_Q3, K_Q4, K_Q5, K_Q6 };
 
 static inline int k_bytes(int fmt) {
@@ -611,35 +654,9 @@ static inline __attribute__((always_inline)) void k_tile(int fmt, const uint8_t 
 
 static inline __attribute__((always_inline)) void k_rows(int fmt, const uint8_t *w, int64_t row_bytes,
         int32_t row_start, int32_t row_end, int32_t blocks, int32_t n, const float *x, float *out, int32_t os) {
-    int32_t r = row_start;
-    if (n == 1) {
-        for (; r + K_ROWS <= row_end; r += K_ROWS) {
-            k_tile(fmt, w, row_bytes, r, K_ROWS, blocks, 0, 1, x, out, os);
-        }
-    }
-#ifdef JINFER_VNNI
-    /* prefill: two rows at a time, 16 accumulators in registers (each activation load feeds two fmas) */
-    if (n >= K_TOKENS) {
-        for (; r + 2 <= row_end; r += 2) {
-            int32_t t = 0;
-            for (; t + K_TOKENS <= n; t += K_TOKENS) {
-                k_tile(fmt, w, row_bytes, r, 2, blocks, t, K_TOKENS, x, out, os);
-            }
-            for (; t < n; t++) {
-                k_tile(fmt, w, row_bytes, r, 2, blocks, t, 1, x, out, os);
-            }
-        }
-    }
-#endif
-    for (; r < row_end; r++) {
-        int32_t t = 0;
-        for (; t + K_TOKENS <= n; t += K_TOKENS) {
-            k_tile(fmt, w, row_bytes, r, 1, blocks, t, K_TOKENS, x, out, os);
-        }
-        for (; t < n; t++) {
-            k_tile(fmt, w, row_bytes, r, 1, blocks, t, 1, x, out, os);
-        }
-    }
+#define K_TILE(r, R, t0, T) k_tile(fmt, w, row_bytes, r, R, blocks, t0, T, x, out, os)
+    WALK_TILES(row_start, row_end, n, K_ROWS, K_TOKENS, K_TILE);
+#undef K_TILE
 }
 
 #define K_KERNEL(name, fmt)                                                                                    \
@@ -809,34 +826,9 @@ static inline __attribute__((always_inline)) void nl_tile(int fmt, nl_base base,
 static inline __attribute__((always_inline)) void nl_rows(int fmt, const uint8_t *w, int64_t row_bytes,
         int32_t row_start, int32_t row_end, int32_t groups, int32_t n, const float *x, float *out, int32_t os) {
     nl_base base = nl_levels(fmt == NL_IQ4_NL || fmt == NL_IQ4_XS ? IQ4_LEVELS : E2M1_DOUBLED);
-    int32_t r = row_start;
-    if (n == 1) {
-        for (; r + GROUP <= row_end; r += GROUP) {
-            nl_tile(fmt, base, w, row_bytes, r, GROUP, groups, 0, 1, x, out, os);
-        }
-    }
-#ifdef JINFER_VNNI
-    if (n >= K_TOKENS) {
-        for (; r + 2 <= row_end; r += 2) {
-            int32_t t = 0;
-            for (; t + K_TOKENS <= n; t += K_TOKENS) {
-                nl_tile(fmt, base, w, row_bytes, r, 2, groups, t, K_TOKENS, x, out, os);
-            }
-            for (; t < n; t++) {
-                nl_tile(fmt, base, w, row_bytes, r, 2, groups, t, 1, x, out, os);
-            }
-        }
-    }
-#endif
-    for (; r < row_end; r++) {
-        int32_t t = 0;
-        for (; t + K_TOKENS <= n; t += K_TOKENS) {
-            nl_tile(fmt, base, w, row_bytes, r, 1, groups, t, K_TOKENS, x, out, os);
-        }
-        for (; t < n; t++) {
-            nl_tile(fmt, base, w, row_bytes, r, 1, groups, t, 1, x, out, os);
-        }
-    }
+#define NL_TILE(r, R, t0, T) nl_tile(fmt, base, w, row_bytes, r, R, groups, t0, T, x, out, os)
+    WALK_TILES(row_start, row_end, n, GROUP, K_TOKENS, NL_TILE);
+#undef NL_TILE
 }
 
 #define NL_KERNEL(name, fmt)                                                                                   \
@@ -930,36 +922,10 @@ static inline __attribute__((always_inline)) void e4m3_tile(const uint8_t *w, in
 void jinfer_e4m3(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t cols,
         int32_t n, const float *x, const float *factors, int32_t row_block, int32_t column_block,
         int32_t grid_columns, float *out, int32_t os) {
-    int32_t r = row_start;
-    if (n == 1) {
-        for (; r + GROUP <= row_end; r += GROUP) {
-            e4m3_tile(w, row_bytes, r, GROUP, cols, 0, 1, x, factors, row_block, column_block, grid_columns, out, os);
-        }
-    }
-#ifdef JINFER_VNNI
-    if (n >= E4M3_TOKENS) {
-        for (; r + 2 <= row_end; r += 2) {
-            int32_t t = 0;
-            for (; t + E4M3_TOKENS <= n; t += E4M3_TOKENS) {
-                e4m3_tile(w, row_bytes, r, 2, cols, t, E4M3_TOKENS, x, factors, row_block, column_block, grid_columns,
-                        out, os);
-            }
-            for (; t < n; t++) {
-                e4m3_tile(w, row_bytes, r, 2, cols, t, 1, x, factors, row_block, column_block, grid_columns, out, os);
-            }
-        }
-    }
-#endif
-    for (; r < row_end; r++) {
-        int32_t t = 0;
-        for (; t + E4M3_TOKENS <= n; t += E4M3_TOKENS) {
-            e4m3_tile(w, row_bytes, r, 1, cols, t, E4M3_TOKENS, x, factors, row_block, column_block, grid_columns,
-                    out, os);
-        }
-        for (; t < n; t++) {
-            e4m3_tile(w, row_bytes, r, 1, cols, t, 1, x, factors, row_block, column_block, grid_columns, out, os);
-        }
-    }
+#define E4M3_TILE(r, R, t0, T) \
+    e4m3_tile(w, row_bytes, r, R, cols, t0, T, x, factors, row_block, column_block, grid_columns, out, os)
+    WALK_TILES(row_start, row_end, n, GROUP, E4M3_TOKENS, E4M3_TILE);
+#undef E4M3_TILE
 }
 
 /*
@@ -1016,34 +982,9 @@ static inline __attribute__((always_inline)) void wide_tile(int fmt, const uint8
 static inline __attribute__((always_inline)) void wide_rows(int fmt, const uint8_t *w, int64_t row_bytes,
         int32_t row_start, int32_t row_end, int32_t blocks, int32_t n, const float *x, float *out, int32_t os) {
     const int32_t cols = 32 * blocks;
-    int32_t r = row_start;
-    if (n == 1) {
-        for (; r + GROUP <= row_end; r += GROUP) {
-            wide_tile(fmt, w, row_bytes, r, GROUP, cols, 0, 1, x, out, os);
-        }
-    }
-#ifdef JINFER_VNNI
-    if (n >= K_TOKENS) {
-        for (; r + 2 <= row_end; r += 2) {
-            int32_t t = 0;
-            for (; t + K_TOKENS <= n; t += K_TOKENS) {
-                wide_tile(fmt, w, row_bytes, r, 2, cols, t, K_TOKENS, x, out, os);
-            }
-            for (; t < n; t++) {
-                wide_tile(fmt, w, row_bytes, r, 2, cols, t, 1, x, out, os);
-            }
-        }
-    }
-#endif
-    for (; r < row_end; r++) {
-        int32_t t = 0;
-        for (; t + K_TOKENS <= n; t += K_TOKENS) {
-            wide_tile(fmt, w, row_bytes, r, 1, cols, t, K_TOKENS, x, out, os);
-        }
-        for (; t < n; t++) {
-            wide_tile(fmt, w, row_bytes, r, 1, cols, t, 1, x, out, os);
-        }
-    }
+#define WIDE_TILE(r, R, t0, T) wide_tile(fmt, w, row_bytes, r, R, cols, t0, T, x, out, os)
+    WALK_TILES(row_start, row_end, n, GROUP, K_TOKENS, WIDE_TILE);
+#undef WIDE_TILE
 }
 
 void jinfer_f16(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,
@@ -1159,7 +1100,8 @@ static inline __m256 stable_exp8(__m256 x) {
             _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(n, half), _mm256_set1_epi32(127)), 23));
     __m256 res = _mm256_mul_ps(_mm256_mul_ps(e, s1), s2);
     res = _mm256_blendv_ps(res, _mm256_setzero_ps(), _mm256_cmp_ps(x, _mm256_set1_ps(EXP_LOW), _CMP_LT_OQ));
-    res = _mm256_blendv_ps(res, _mm256_set1_ps(__builtin_inff()), _mm256_cmp_ps(x, _mm256_set1_ps(EXP_HIGH), _CMP_GT_OQ));
+    res = _mm256_blendv_ps(res, _mm256_set1_ps(__builtin_inff()),
+            _mm256_cmp_ps(x, _mm256_set1_ps(EXP_HIGH), _CMP_GT_OQ));
     return _mm256_blendv_ps(res, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 #define SWIGLU_STEP 8
