@@ -1,7 +1,8 @@
 /*
  * jinfer native CPU kernels: matrix products of Q4_0 and Q8_0 weights with n tokens of activations
- * already quantised to 8 bits (per block of 32 values: 32 int8 and one float scale), the quantiser
- * that makes those activations, and products of Q4_K and Q6_K weights with float activations.
+ * already quantised to 8 bits (per block of 32 values: 32 int8 and one float scale), of Q4_K, Q5_K and
+ * Q6_K weights with activations quantised to 16 bits, of every other format with float activations;
+ * the quantisers that make those activations; RMSNorm, SwiGLU and attention.
  *
  * Layouts: row r of the weights starts at w + r * row_bytes; token t's quantised activations are
  * xq[t * cols ..] and xd[t * blocks ..] (cols = 32 * blocks); its output for row r goes to
@@ -350,11 +351,11 @@ void jinfer_quantize_q8(const float *x, int64_t blocks, int8_t *xq, float *xd) {
 }
 
 /*
- * K-quants with float activations: each 32-value sub-block is expanded to floats exactly as the
- * reference dequantiser does (Q4_K: (d*sc)*q - dmin*m; Q6_K: (d*sc)*(q-32)) and multiplied with
- * the activations by fma. 8-bit activations here (llama.cpp's Q8_K) moved jinfer's logits away
+ * Q2_K and Q3_K with float activations: each 32-value sub-block is expanded to floats exactly as the
+ * reference dequantiser does (Q2_K: (d*sc)*q - dmin*m; Q3_K: (d*sc)*q) and multiplied with the
+ * activations by fma. 8-bit activations for K-quants (llama.cpp's Q8_K) moved jinfer's logits away
  * from llama.cpp's on the golden files (its own activation rounding is noise that cannot be
- * matched), so these products keep the activations exact.
+ * matched); Q4_K, Q5_K and Q6_K take 16-bit ones further down.
  *
  * Per (row, token): acc lanes (16 in the AVX-512 variant, 8 in the AVX2 one) accumulate with fma
  * over the row's values in order, then a fixed-order lane sum; the same for any n and tiling.
@@ -422,16 +423,6 @@ static inline int k_bytes(int fmt) {
     }
 }
 
-static inline void scale_min_k4(int j, const uint8_t *q, int *sc, int *m) {
-    if (j < 4) {
-        *sc = q[j] & 63;
-        *m = q[j + 4] & 63;
-    } else {
-        *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-}
-
 /* bit b of each byte, as 0 or 1 */
 static inline __m256i k_bit(__m256i bytes, int b) {
     return _mm256_and_si256(_mm256_srli_epi16(bytes, b), _mm256_set1_epi8(1));
@@ -445,36 +436,16 @@ static inline __m256i k_two_bits(const uint8_t *qs, int sub) {
 
 /*
  * The 32 quants of sub-block sub (values 32 sub .. 32 sub + 31) as signed bytes, as the reference
- * dequantiser reads them: Q2_K 0..3, Q3_K -4..3, Q4_K 0..15, Q5_K 0..31, Q6_K -32..31.
+ * dequantiser reads them: Q2_K 0..3, Q3_K -4..3.
  */
 static inline __m256i k_quants(int fmt, const uint8_t *blk, int sub) {
-    const __m256i low = _mm256_set1_epi8(0x0F);
-    if (fmt == K_Q4 || fmt == K_Q5) {
-        const uint8_t *qs = blk + (fmt == K_Q4 ? 16 : 48);
-        __m256i raw = _mm256_loadu_si256((const __m256i *) (qs + 32 * (sub / 2)));
-        __m256i nib = (sub & 1) ? _mm256_and_si256(_mm256_srli_epi16(raw, 4), low) : _mm256_and_si256(raw, low);
-        if (fmt == K_Q4) {
-            return nib;
-        }
-        __m256i fifth = k_bit(_mm256_loadu_si256((const __m256i *) (blk + 16)), sub);
-        return _mm256_or_si256(nib, _mm256_slli_epi16(fifth, 4));
-    }
     if (fmt == K_Q2) {
         return k_two_bits(blk + 16, sub);
     }
-    if (fmt == K_Q3) {
-        /* the third bit set means the low bits as they are, clear means minus 4 */
-        __m256i high = k_bit(_mm256_loadu_si256((const __m256i *) blk), sub);
-        __m256i q = _mm256_or_si256(k_two_bits(blk + 32, sub), _mm256_slli_epi16(high, 2));
-        return _mm256_sub_epi8(q, _mm256_set1_epi8(4));
-    }
-    int n = sub / 4, k = sub % 4;
-    __m256i lo4 = _mm256_loadu_si256((const __m256i *) (blk + 64 * n + 32 * (k & 1)));
-    __m256i hb = _mm256_loadu_si256((const __m256i *) (blk + 128 + 32 * n));
-    __m256i nib = k < 2 ? _mm256_and_si256(lo4, low) : _mm256_and_si256(_mm256_srli_epi16(lo4, 4), low);
-    __m256i hi2 = _mm256_and_si256(_mm256_srli_epi16(hb, 2 * k), _mm256_set1_epi8(3));
-    __m256i q = _mm256_or_si256(nib, _mm256_slli_epi16(hi2, 4));
-    return _mm256_sub_epi8(q, _mm256_set1_epi8(32));
+    /* the third bit set means the low bits as they are, clear means minus 4 */
+    __m256i high = k_bit(_mm256_loadu_si256((const __m256i *) blk), sub);
+    __m256i q = _mm256_or_si256(k_two_bits(blk + 32, sub), _mm256_slli_epi16(high, 2));
+    return _mm256_sub_epi8(q, _mm256_set1_epi8(4));
 }
 
 /* Q3_K's 6-bit scale j (0..15), still biased by 32 */
@@ -490,31 +461,16 @@ static inline int q3k_scale(const uint8_t *scales, int j) {
  * once per super-block. Formats without a minimum have off = 0 (and x - 0 = x exactly).
  */
 static inline __attribute__((always_inline)) void k_super_factors(int fmt, const uint8_t *blk, float *f, float *off) {
-    if (fmt == K_Q4 || fmt == K_Q5) {
-        float d = half(blk), dmin = half(blk + 2);
-        for (int sub = 0; sub < 8; sub++) {
-            int sc, m;
-            scale_min_k4(sub, blk + 4, &sc, &m);
-            f[2 * sub] = f[2 * sub + 1] = d * (float) sc;
-            off[2 * sub] = off[2 * sub + 1] = dmin * (float) m;
-        }
-    } else if (fmt == K_Q2) {
+    if (fmt == K_Q2) {
         float d = half(blk + 80), dmin = half(blk + 82);
         for (int j = 0; j < 16; j++) {
             f[j] = d * (float) (blk[j] & 0xF);
             off[j] = dmin * (float) (blk[j] >> 4);
         }
-    } else if (fmt == K_Q3) {
+    } else {
         float d = half(blk + 108);
         for (int j = 0; j < 16; j++) {
             f[j] = d * (float) (q3k_scale(blk + 96, j) - 32);
-            off[j] = 0;
-        }
-    } else {
-        const int8_t *scales = (const int8_t *) (blk + 192);
-        float dd = half(blk + 208);
-        for (int j = 0; j < 16; j++) {
-            f[j] = dd * (float) scales[j];
             off[j] = 0;
         }
     }
@@ -527,7 +483,7 @@ static inline kv k_expand(__m128i q16, float f, float off) {
     __m512 q = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q16));
     return _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(f), q), _mm512_set1_ps(off));
 }
-/* the same without an offset (Q3_K, Q6_K): x - 0 is x exactly, so the subtraction is left out */
+/* the same without an offset (Q3_K): x - 0 is x exactly, so the subtraction is left out */
 static inline kv k_scale(__m128i q16, float f) {
     return _mm512_mul_ps(_mm512_set1_ps(f), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q16)));
 }
@@ -564,7 +520,8 @@ static inline float k_sum(kv a) { return hsum(_mm256_add_ps(a.a, a.b)); }
 /*
  * R rows from r times T tokens from t0 (R, T constants where inlined): each sub-block expanded once
  * for the T tokens. Decode could take K_ROWS rows at a time, but unlike the 4-bit table formats these
- * kernels are bound by the expansion's instructions, not by the fma chain's latency: one core, 2048 x
+ * kernels are bound by the expansion's instructions, not by the fma chain's latency (measured while
+ * Q4_K and Q6_K still took this path): one core, 2048 x
  * 2048 from L2, Q4_K 9.9 / 8.9 / 9.3 GMAC/s and Q6_K 7.8 / 7.7 / 7.5 with 1 / 2 / 4 rows, so one.
  * Prefill on AVX-512 takes two rows by K_TOKENS tokens (16 accumulators: each activation load feeds
  * two fmas): one core, 2048 x 2048, n = 16, GMAC/s one row -> two: Q4_K 34.6 -> 39.4, Q6_K 27.5 ->
@@ -590,43 +547,13 @@ static inline __attribute__((always_inline)) void k_tile(int fmt, const uint8_t 
             _mm_prefetch((const char *) blk + PREFETCH + 128, _MM_HINT_T0);
             k_super_factors(fmt, blk, f[k], off[k]);
         }
-#ifdef JINFER_VNNI
-        if (fmt == K_Q4) {
-            /* Q4_K: each sub-block's 16 possible values (f * q - off, rounded as k_expand rounds them)
-               in one register, looked up by the nibbles with vpermps (which reads only an index's low
-               four bits, so the high nibbles need only a shift): fewer instructions than converting
-               and scaling every value */
-            const __m512 iota = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-            for (int pair = 0; pair < 4; pair++) {
-                for (int k = 0; k < R; k++) {
-                    const uint8_t *qs = w + (int64_t) (r + k) * row_bytes + (int64_t) sb * bytes + 16 + 32 * pair;
-                    __m512i i0 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) qs));
-                    __m512i i1 = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (qs + 16)));
-                    for (int odd = 0; odd < 2; odd++) {
-                        int sub = 2 * pair + odd;
-                        __m512 table = _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(f[k][2 * sub]), iota),
-                                _mm512_set1_ps(off[k][2 * sub]));
-                        kv w0 = _mm512_permutexvar_ps(odd ? _mm512_srli_epi32(i0, 4) : i0, table);
-                        kv w1 = _mm512_permutexvar_ps(odd ? _mm512_srli_epi32(i1, 4) : i1, table);
-                        int64_t at = 256 * (int64_t) sb + 32 * sub;
-                        for (int t = 0; t < T; t++) {
-                            const float *xt = x + (t0 + t) * cols + at;
-                            acc[k][t] = k_fma(w0, xt, acc[k][t]);
-                            acc[k][t] = k_fma(w1, xt + 16, acc[k][t]);
-                        }
-                    }
-                }
-            }
-            continue;
-        }
-#endif
         for (int sub = 0; sub < 8; sub++) {
             int64_t at = 256 * (int64_t) sb + 32 * sub;
             for (int k = 0; k < R; k++) {
                 const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) sb * bytes;
                 __m256i q = k_quants(fmt, blk, sub);
                 kv w0, w1;
-                if (fmt == K_Q6 || fmt == K_Q3) {
+                if (fmt == K_Q3) {
                     w0 = k_scale(_mm256_castsi256_si128(q), f[k][2 * sub]);
                     w1 = k_scale(_mm256_extracti128_si256(q, 1), f[k][2 * sub + 1]);
                 } else {
@@ -667,9 +594,258 @@ static inline __attribute__((always_inline)) void k_rows(int fmt, const uint8_t 
     }
 K_KERNEL(jinfer_q2_k, K_Q2)
 K_KERNEL(jinfer_q3_k, K_Q3)
-K_KERNEL(jinfer_q4_k, K_Q4)
-K_KERNEL(jinfer_q5_k, K_Q5)
-K_KERNEL(jinfer_q6_k, K_Q6)
+
+/*
+ * Q4_K, Q5_K and Q6_K with 16-bit activations. The activations of each super-block of 256 values are
+ * quantised to int16 with one float scale (da = max|x| / 32767, a = rint(x / da) in [-32767, 32767]:
+ * 256 times finer than llama.cpp's Q8_K, so the golden comparisons stay where float activations put
+ * them) and the sum of each 32-value sub-block (bsum). Each weight times its sub-block scale, sc * q,
+ * fits int16 (Q4_K <= 945, Q5_K <= 1953, Q6_K |.| <= 4096), so a super-block's products are exact
+ * int32 sums of word pairs (vpdpwssd, or vpmaddwd on AVX2): 32 products per instruction instead of
+ * 16 fmas on floats, and the sub-block scales are applied in integers.
+ *
+ * Per (row, token), 16 int32 lanes L, lane l summing words 2l and 2l + 1 of every 32-value vector of
+ * the super-block (the largest lane sum, 16 products of 4096 * 32767, still fits int32), then
+ *     F[l] = fma((float) L[l], d * da, F[l])                      over the super-blocks in order
+ *     M[j] = fma((float) (m_j * bsum_j), dmin * da, M[j])           (Q4_K, Q5_K: the minimums, j < 8)
+ *     result = lanesum(F) - hsum(M)                                  (the k_sum and hsum lane orders)
+ * the same for any n and tiling, emulated in Java by NativeMatmulTest.emulate16.
+ *
+ * Layouts: token t's int16 values at xq + 2 * t * cols bytes; its scales at xd[t * sbs] (sbs = cols /
+ * 256) and, after all n tokens' scales, its sub-block sums as int32 at ((int32_t *) (xd + n * sbs))[t * 8 * sbs].
+ */
+#define Q16_MAX 32767
+
+void jinfer_quantize_q16(const float *x, int64_t superblocks, int16_t *xq, float *xd, int32_t *bsums) {
+    const __m256 abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+    for (int64_t b = 0; b < superblocks; b++) {
+        const float *p = x + 256 * b;
+        __m256 m = _mm256_setzero_ps();
+        for (int i = 0; i < 256; i += 8) {
+            m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(p + i), abs));
+        }
+        float a[8];
+        _mm256_storeu_ps(a, m);
+        float amax = 0;
+        for (int i = 0; i < 8; i++) {
+            amax = a[i] > amax ? a[i] : amax;
+        }
+        float d = amax / Q16_MAX;
+        float id = d == 0 ? 0 : 1 / d;
+        xd[b] = d;
+        __m256 vid = _mm256_set1_ps(id);
+        __m256i lim = _mm256_set1_epi32(Q16_MAX);
+        __m256i nlim = _mm256_set1_epi32(-Q16_MAX);
+        for (int sub = 0; sub < 8; sub++) {
+            __m256i sum = _mm256_setzero_si256();
+            for (int i = 32 * sub; i < 32 * sub + 32; i += 16) {
+                __m256i v0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(p + i), vid));
+                __m256i v1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(p + i + 8), vid));
+                v0 = _mm256_max_epi32(_mm256_min_epi32(v0, lim), nlim);
+                v1 = _mm256_max_epi32(_mm256_min_epi32(v1, lim), nlim);
+                sum = _mm256_add_epi32(sum, _mm256_add_epi32(v0, v1));
+                /* packs interleaves 128-bit halves; the permute puts the 16 words back in order */
+                __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(v0, v1), 0xD8);
+                _mm256_storeu_si256((__m256i *) (xq + 256 * b + i), w);
+            }
+            __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+            s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+            s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+            bsums[8 * b + sub] = _mm_cvtsi128_si32(s);
+        }
+    }
+}
+
+#ifdef JINFER_VNNI
+typedef __m512i wv; /* 32 int16 in value order */
+typedef __m512i lv; /* 16 int32 lanes, lane l from words 2l and 2l + 1 */
+static inline wv w_bytes(const uint8_t *p) { return _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *) p)); }
+static inline wv w_and(wv a, int m) { return _mm512_and_si512(a, _mm512_set1_epi16((short) m)); }
+static inline wv w_or(wv a, wv b) { return _mm512_or_si512(a, b); }
+static inline wv w_srl(wv a, int n) { return _mm512_srli_epi16(a, n); }
+static inline wv w_sll(wv a, int n) { return _mm512_slli_epi16(a, n); }
+static inline wv w_sub(wv a, int v) { return _mm512_sub_epi16(a, _mm512_set1_epi16((short) v)); }
+static inline wv w_scale1(wv a, int s) { return _mm512_mullo_epi16(a, _mm512_set1_epi16((short) s)); }
+/* words 0..15 times s0, 16..31 times s1 */
+static inline wv w_scale2(wv a, int s0, int s1) {
+    return _mm512_mullo_epi16(a, _mm512_mask_set1_epi16(_mm512_set1_epi16((short) s0), 0xFFFF0000u, (short) s1));
+}
+static inline lv l_zero(void) { return _mm512_setzero_si512(); }
+static inline lv l_dot(lv acc, wv w, const int16_t *x) {
+    return _mm512_dpwssd_epi32(acc, w, _mm512_loadu_si512((const void *) x));
+}
+static inline kv l_fma(lv l, float f, kv acc) { return _mm512_fmadd_ps(_mm512_cvtepi32_ps(l), _mm512_set1_ps(f), acc); }
+#else
+typedef struct { __m256i a, b; } wv;
+typedef struct { __m256i a, b; } lv;
+static inline wv w_bytes(const uint8_t *p) {
+    wv v = {_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) p)),
+            _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) (p + 16)))};
+    return v;
+}
+static inline wv w_and(wv a, int m) {
+    __m256i k = _mm256_set1_epi16((short) m);
+    wv v = {_mm256_and_si256(a.a, k), _mm256_and_si256(a.b, k)};
+    return v;
+}
+static inline wv w_or(wv a, wv b) { wv v = {_mm256_or_si256(a.a, b.a), _mm256_or_si256(a.b, b.b)}; return v; }
+static inline wv w_srl(wv a, int n) { wv v = {_mm256_srli_epi16(a.a, n), _mm256_srli_epi16(a.b, n)}; return v; }
+static inline wv w_sll(wv a, int n) { wv v = {_mm256_slli_epi16(a.a, n), _mm256_slli_epi16(a.b, n)}; return v; }
+static inline wv w_sub(wv a, int s) {
+    __m256i k = _mm256_set1_epi16((short) s);
+    wv v = {_mm256_sub_epi16(a.a, k), _mm256_sub_epi16(a.b, k)};
+    return v;
+}
+static inline wv w_scale1(wv a, int s) {
+    __m256i k = _mm256_set1_epi16((short) s);
+    wv v = {_mm256_mullo_epi16(a.a, k), _mm256_mullo_epi16(a.b, k)};
+    return v;
+}
+static inline wv w_scale2(wv a, int s0, int s1) {
+    wv v = {_mm256_mullo_epi16(a.a, _mm256_set1_epi16((short) s0)), _mm256_mullo_epi16(a.b, _mm256_set1_epi16((short) s1))};
+    return v;
+}
+static inline lv l_zero(void) { lv v = {_mm256_setzero_si256(), _mm256_setzero_si256()}; return v; }
+static inline lv l_dot(lv acc, wv w, const int16_t *x) {
+    lv v = {_mm256_add_epi32(acc.a, _mm256_madd_epi16(w.a, _mm256_loadu_si256((const __m256i *) x))),
+            _mm256_add_epi32(acc.b, _mm256_madd_epi16(w.b, _mm256_loadu_si256((const __m256i *) (x + 16))))};
+    return v;
+}
+static inline kv l_fma(lv l, float f, kv acc) {
+    __m256 k = _mm256_set1_ps(f);
+    kv v = {_mm256_fmadd_ps(_mm256_cvtepi32_ps(l.a), k, acc.a), _mm256_fmadd_ps(_mm256_cvtepi32_ps(l.b), k, acc.b)};
+    return v;
+}
+#endif
+
+/* Q4_K / Q5_K packed 6-bit scales and minimums of the 8 sub-blocks, as bytes */
+static inline void k4_scales(const uint8_t *q, uint8_t sc[8], uint8_t m[8]) {
+    uint32_t u0, u1, u2;
+    memcpy(&u0, q, 4);
+    memcpy(&u1, q + 4, 4);
+    memcpy(&u2, q + 8, 4);
+    uint32_t s[2] = {u0 & 0x3F3F3F3Fu, (u2 & 0x0F0F0F0Fu) | (((u0 >> 6) & 0x03030303u) << 4)};
+    uint32_t n[2] = {u1 & 0x3F3F3F3Fu, ((u2 >> 4) & 0x0F0F0F0Fu) | (((u1 >> 6) & 0x03030303u) << 4)};
+    memcpy(sc, s, 8);
+    memcpy(m, n, 8);
+}
+
+#ifndef K16_TOKENS
+#define K16_TOKENS 8
+#endif
+#ifndef K16_ROWS
+#define K16_ROWS 1
+#endif
+
+/*
+ * R rows from r times T tokens from t0: each 32-value vector of weights (times its scales) is
+ * expanded once for the T tokens.
+ */
+static inline __attribute__((always_inline)) void k16_tile(int fmt, const uint8_t *w, int64_t row_bytes, int32_t r,
+        int R, int32_t blocks, int32_t t0, int T, const int16_t *x, const float *xd, const int32_t *bsums,
+        float *out, int32_t os) {
+    const int bytes = k_bytes(fmt);
+    const int64_t cols = 32 * (int64_t) blocks;
+    const int32_t sbs = blocks / 8;
+    kv facc[GROUP][K16_TOKENS];
+    __m256 macc[GROUP][K16_TOKENS];
+    for (int k = 0; k < R; k++) {
+        for (int t = 0; t < T; t++) {
+            facc[k][t] = k_zero();
+            macc[k][t] = _mm256_setzero_ps();
+        }
+    }
+    for (int32_t sb = 0; sb < sbs; sb++) {
+        lv acc[GROUP][K16_TOKENS];
+        for (int k = 0; k < R; k++) {
+            const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) sb * bytes;
+            _mm_prefetch((const char *) blk + PREFETCH, _MM_HINT_T0);
+            _mm_prefetch((const char *) blk + PREFETCH + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *) blk + PREFETCH + 128, _MM_HINT_T0);
+            for (int t = 0; t < T; t++) {
+                acc[k][t] = l_zero();
+            }
+            const int16_t *xs = x + (int64_t) t0 * cols + 256 * (int64_t) sb;
+            if (fmt == K_Q6) {
+                const int8_t *sc = (const int8_t *) (blk + 192);
+                for (int h = 0; h < 2; h++) {
+                    const uint8_t *ql = blk + 64 * h, *qh = blk + 128 + 32 * h;
+                    wv l0 = w_bytes(ql), l1 = w_bytes(ql + 32), hb = w_bytes(qh);
+                    wv v[4] = {w_or(w_and(l0, 0xF), w_and(w_sll(hb, 4), 0x30)),
+                               w_or(w_and(l1, 0xF), w_and(w_sll(hb, 2), 0x30)),
+                               w_or(w_srl(l0, 4), w_and(hb, 0x30)),
+                               w_or(w_srl(l1, 4), w_and(w_srl(hb, 2), 0x30))};
+                    for (int j = 0; j < 4; j++) {
+                        int s = 8 * h + 2 * j;
+                        wv q = w_scale2(w_sub(v[j], 32), sc[s], sc[s + 1]);
+                        for (int t = 0; t < T; t++) {
+                            acc[k][t] = l_dot(acc[k][t], q, xs + t * cols + 128 * h + 32 * j);
+                        }
+                    }
+                }
+            } else {
+                uint8_t sc[8], mn[8];
+                k4_scales(blk + 4, sc, mn);
+                const uint8_t *qs = blk + (fmt == K_Q4 ? 16 : 48);
+                wv hb;
+                if (fmt == K_Q5) {
+                    hb = w_bytes(blk + 16);
+                }
+                for (int pair = 0; pair < 4; pair++) {
+                    wv raw = w_bytes(qs + 32 * pair);
+                    wv lo = w_and(raw, 0xF), hi = w_srl(raw, 4);
+                    if (fmt == K_Q5) {
+                        /* bit 2 pair of hb is the fifth bit of sub-block 2 pair, bit 2 pair + 1 of the next */
+                        int b = 2 * pair;
+                        lo = w_or(lo, w_and(b <= 4 ? w_sll(hb, 4 - b) : w_srl(hb, b - 4), 0x10));
+                        hi = w_or(hi, w_and(b + 1 <= 4 ? w_sll(hb, 3 - b) : w_srl(hb, b - 3), 0x10));
+                    }
+                    lo = w_scale1(lo, sc[2 * pair]);
+                    hi = w_scale1(hi, sc[2 * pair + 1]);
+                    for (int t = 0; t < T; t++) {
+                        acc[k][t] = l_dot(acc[k][t], lo, xs + t * cols + 64 * pair);
+                        acc[k][t] = l_dot(acc[k][t], hi, xs + t * cols + 64 * pair + 32);
+                    }
+                }
+                /* m_j * bsum_j in 8 lanes, exact (63 * 32 * 32767 < 2^31); summed once at the end */
+                float dmin = half(blk + 2);
+                __m256i m32 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) mn));
+                for (int t = 0; t < T; t++) {
+                    int64_t at = (int64_t) (t0 + t) * sbs + sb;
+                    __m256i p = _mm256_mullo_epi32(m32, _mm256_loadu_si256((const __m256i *) (bsums + 8 * at)));
+                    macc[k][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dmin * xd[at]), macc[k][t]);
+                }
+            }
+            float d = half(blk + (fmt == K_Q6 ? 208 : 0));
+            for (int t = 0; t < T; t++) {
+                facc[k][t] = l_fma(acc[k][t], d * xd[(int64_t) (t0 + t) * sbs + sb], facc[k][t]);
+            }
+        }
+    }
+    for (int k = 0; k < R; k++) {
+        for (int t = 0; t < T; t++) {
+            out[(int64_t) (t0 + t) * os + r + k] = k_sum(facc[k][t]) - hsum(macc[k][t]);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void k16_rows(int fmt, const uint8_t *w, int64_t row_bytes,
+        int32_t row_start, int32_t row_end, int32_t blocks, int32_t n, const int16_t *x, const float *xd,
+        float *out, int32_t os) {
+    const int32_t *bsums = (const int32_t *) (xd + (int64_t) n * (blocks / 8));
+#define K16_TILE(r, R, t0, T) k16_tile(fmt, w, row_bytes, r, R, blocks, t0, T, x, xd, bsums, out, os)
+    WALK_TILES(row_start, row_end, n, K16_ROWS, K16_TOKENS, K16_TILE);
+#undef K16_TILE
+}
+
+#define K16_KERNEL(name, fmt)                                                                                  \
+    void name(const uint8_t *w, int64_t row_bytes, int32_t row_start, int32_t row_end, int32_t blocks,       \
+            int32_t n, const int8_t *xq, const float *xd, float *out, int32_t os) {                           \
+        k16_rows(fmt, w, row_bytes, row_start, row_end, blocks, n, (const int16_t *) xq, xd, out, os);        \
+    }
+K16_KERNEL(jinfer_q4_k, K_Q4)
+K16_KERNEL(jinfer_q5_k, K_Q5)
+K16_KERNEL(jinfer_q6_k, K_Q6)
 
 /*
  * Formats whose 4-bit codes index a table of 16 levels (IQ4_NL, IQ4_XS, MXFP4, NVFP4), with float

@@ -42,9 +42,10 @@ final class NativeKernels {
      * {@code (weights, rowBytes, rowStart, rowEnd, blocks, n, xq, xd, out, outStride)}: products of
      * rows {@code [rowStart, rowEnd)} with {@code n} tokens of quantised activations (token {@code t}
      * at {@code xq[t * 32 * blocks]}, {@code xd[t * blocks]}), written to {@code out[t * outStride + row]}.
-     * The functions of formats that {@link #takesFloatActivations take float activations} read them
-     * from {@code xq} instead (token {@code t} at float {@code t * 32 * blocks}) and ignore {@code xd}. Each (row, token) result is bit-identical
-     * whatever {@code n} is.
+     * The functions of formats that {@link #activations take float activations} read them
+     * from {@code xq} instead (token {@code t} at float {@code t * 32 * blocks}) and ignore {@code xd};
+     * those that take 16-bit ones read {@link Q16Activations#quants()} and {@link Q16Activations#scales()}.
+     * Each (row, token) result is bit-identical whatever {@code n} is.
      */
     private static final FunctionDescriptor ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
@@ -86,6 +87,10 @@ final class NativeKernels {
     private static final FunctionDescriptor QUANTIZE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
 
+    /** {@code (x, superBlocks, xq, xd, bsums)}: quantises super-blocks of 256 floats as {@link Q16Activations} does. */
+    private static final FunctionDescriptor QUANTIZE_16 = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+
     /** The library's row function for each format. */
     private static final Map<QuantFormat, String> SYMBOLS = symbols();
 
@@ -107,6 +112,7 @@ final class NativeKernels {
     /** Row functions by weight format (see {@link #ROWS}); empty when unavailable. */
     private final Map<QuantFormat, MethodHandle> kernels;
     private final MethodHandle quantize;
+    private final MethodHandle quantize16;
     private final MethodHandle e4m3;
     private final MethodHandle swiglu;
     private final MethodHandle attention;
@@ -115,12 +121,13 @@ final class NativeKernels {
     private record Variant(String name, Set<String> flags) {}
 
     private NativeKernels(String variant, String reason, Map<QuantFormat, MethodHandle> kernels,
-            MethodHandle quantize, MethodHandle e4m3, MethodHandle swiglu, MethodHandle attention,
-            MethodHandle rmsNorm) {
+            MethodHandle quantize, MethodHandle quantize16, MethodHandle e4m3, MethodHandle swiglu,
+            MethodHandle attention, MethodHandle rmsNorm) {
         this.variant = variant;
         this.reason = reason;
         this.kernels = kernels;
         this.quantize = quantize;
+        this.quantize16 = quantize16;
         this.e4m3 = e4m3;
         this.swiglu = swiglu;
         this.attention = attention;
@@ -146,7 +153,7 @@ final class NativeKernels {
     }
 
     static NativeKernels unavailable(String reason) {
-        return new NativeKernels(null, reason, Map.of(), null, null, null, null, null);
+        return new NativeKernels(null, reason, Map.of(), null, null, null, null, null, null);
     }
 
     /** @return whether the native functions are bound */
@@ -173,13 +180,28 @@ final class NativeKernels {
         return kernels.get(format);
     }
 
+    /** What a format's native kernel takes as activations. */
+    enum Activations {
+        /** 8 bits per block of 32 ({@link Q8Activations}): Q4_0, Q8_0 */
+        EIGHT_BIT,
+        /** 16 bits per super-block of 256 with sub-block sums ({@link Q16Activations}): Q4_K, Q5_K, Q6_K */
+        SIXTEEN_BIT,
+        /** the floats themselves: every other format */
+        FLOAT
+    }
+
     /**
      * @param format a weight format with a native kernel
-     * @return whether its kernel takes float activations rather than 8-bit ones: every format but
-     *     Q4_0 and Q8_0 (8-bit activations for the others moved the golden comparisons out of tolerance)
+     * @return what its kernel takes: 8-bit activations only for Q4_0 and Q8_0 (for the other formats
+     *     they moved the golden comparisons out of tolerance), 16-bit ones for the K-quants whose
+     *     weights times scales fit 16 bits, floats for the rest
      */
-    static boolean takesFloatActivations(QuantFormat format) {
-        return format != QuantFormat.Q4_0 && format != QuantFormat.Q8_0;
+    static Activations activations(QuantFormat format) {
+        return switch (format) {
+            case Q4_0, Q8_0 -> Activations.EIGHT_BIT;
+            case Q4_K, Q5_K, Q6_K -> Activations.SIXTEEN_BIT;
+            default -> Activations.FLOAT;
+        };
     }
 
     /**
@@ -247,6 +269,11 @@ final class NativeKernels {
     /** @return the activation quantiser {@code (x, blocks, xq, xd)} (see {@link #QUANTIZE}), or null */
     MethodHandle quantize() {
         return quantize;
+    }
+
+    /** @return the 16-bit activation quantiser (see {@link #QUANTIZE_16}), or null */
+    MethodHandle quantize16() {
+        return quantize16;
     }
 
     /**
@@ -322,6 +349,7 @@ final class NativeKernels {
             kernels.put(e.getKey(), linker.downcallHandle(lib.findOrThrow(e.getValue()), ROWS, critical));
         }
         MethodHandle quant = linker.downcallHandle(lib.findOrThrow("jinfer_quantize_q8"), QUANTIZE, critical);
+        MethodHandle quant16 = linker.downcallHandle(lib.findOrThrow("jinfer_quantize_q16"), QUANTIZE_16, critical);
         MethodHandle e4m3 = linker.downcallHandle(lib.findOrThrow("jinfer_e4m3"), SCALED_ROWS, critical);
         // heap arrays passed straight through: allowed for critical calls that may access the heap
         MethodHandle swiglu = linker.downcallHandle(lib.findOrThrow("jinfer_swiglu"), SWIGLU,
@@ -341,6 +369,7 @@ final class NativeKernels {
         if (!reported.equals(name)) {
             throw new IOException("library for " + name + " reports variant " + reported);
         }
-        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, e4m3, swiglu, attention, rmsNorm);
+        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, quant16, e4m3, swiglu, attention,
+                rmsNorm);
     }
 }

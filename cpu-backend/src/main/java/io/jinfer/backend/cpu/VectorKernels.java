@@ -31,7 +31,8 @@ import jdk.incubator.vector.VectorSpecies;
  * tokens) run in C instead, and so do RMSNorm, SwiGLU and attention. For Q4_0 and Q8_0 the
  * activations are quantised to 8 bits per block of 32 ({@link Q8Activations}) and multiplied with
  * integer instructions, so those results differ from the reference by the activation rounding (about
- * 1e-2 of {@code Σ|w·x|} at most, see the tests); the other formats keep float activations.
+ * 1e-2 of {@code Σ|w·x|} at most, see the tests); for Q4_K, Q5_K and Q6_K to 16 bits per super-block
+ * of 256 ({@link Q16Activations}, a rounding 256 times finer); the other formats keep float activations.
  *
  * <p>Every path computes each (row, token) result with the same operations whatever the number of
  * tokens and threads: column {@code j} of an {@code n}-token product is bit-identical with the
@@ -58,6 +59,7 @@ public final class VectorKernels implements Kernels {
     private final NativeKernels nativeKernels;
     private final Arena nativeArena;
     private final Q8Activations q8x;
+    private final Q16Activations q16x;
     private final NativeMatmulJob nativeMatmul = new NativeMatmulJob();
     private final NativeScaledMatmulJob nativeScaled = new NativeScaledMatmulJob();
     private final NativeAttentionJob nativeAttention;
@@ -120,6 +122,7 @@ public final class VectorKernels implements Kernels {
         this.nativeKernels = nativeKernels;
         this.nativeArena = nativeKernels.available() ? Arena.ofShared() : null;
         this.q8x = nativeKernels.available() ? new Q8Activations(nativeArena, nativeKernels.quantize()) : null;
+        this.q16x = nativeKernels.available() ? new Q16Activations(nativeArena, nativeKernels.quantize16()) : null;
         this.ln = Lanes.of(species);
         this.math = new DenseMath(ln);
         this.pool = new WorkerPool(threads);
@@ -215,20 +218,29 @@ public final class VectorKernels implements Kernels {
         int cols = weight.columns();
         // only Q4_0/Q8_0 take 8-bit activations: for the others they moved the logits of the golden
         // files beyond their tolerance once prefill used them too (see jinfer_cpu.c)
-        boolean floats = NativeKernels.takesFloatActivations(weight.format());
-        MemorySegment staged = floats ? q8x.stage(x, n * cols) : null;
-        if (!floats) {
-            q8x.quantize(x, cols, n);
-        }
         NativeMatmulJob job = nativeMatmul;
+        switch (NativeKernels.activations(weight.format())) {
+            case EIGHT_BIT -> {
+                q8x.quantize(x, cols, n);
+                job.quants = q8x.quants();
+                job.scales = q8x.scales();
+            }
+            case SIXTEEN_BIT -> {
+                q16x.quantize(q8x.stage(x, n * cols), cols, n);
+                job.quants = q16x.quants();
+                job.scales = q16x.scales();
+            }
+            case FLOAT -> {
+                job.quants = q8x.stage(x, n * cols);
+                job.scales = MemorySegment.NULL;
+            }
+        }
         job.kernel = kernel;
         job.weights = weight.data();
         job.rowBytes = weight.rowBytes();
         job.blocks = cols / 32;
         job.n = n;
         job.outStride = rows;
-        job.quants = floats ? staged : q8x.quants();
-        job.scales = q8x.scales();
         job.out = nativeOut(rows, n);
         try {
             runNative(job, rows, n, out);

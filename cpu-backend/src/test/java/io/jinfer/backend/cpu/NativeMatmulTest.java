@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The native kernels (Q4_0, Q8_0 with 8-bit activations; Q2_K … Q6_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, F16,
+ * The native kernels (Q4_0, Q8_0 with 8-bit activations; Q4_K, Q5_K, Q6_K with 16-bit ones; Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, F16,
  * BF16 and scaled FP8 E4M3 with float activations), for each variant this machine can load:
  *
  * <ul>
@@ -31,6 +31,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       (activations quantised by {@link Q8Activations}, exact integer dot products of four values
  *       per lane, eight float lanes accumulated with fma, a fixed final sum), with 1 and 3 threads,
  *       one token and several tokens at once;
+ *   <li>Q4_K, Q5_K and Q6_K bit for bit against {@link #emulate16} (activations quantised by
+ *       {@link Q16Activations}, exact integer products of the weights times their scales, float lanes
+ *       per super-block, fixed final sums);
  *   <li>the float-activation formats, and FP8 E4M3 with a scale grid, bit for bit against
  *       {@link #emulateFloat}: the reference dequantiser's values, 16 lanes accumulated with fma in
  *       column order, a fixed final sum;
@@ -165,13 +168,34 @@ class NativeMatmulTest {
                 VectorKernels one = new VectorKernels(1, FloatVector.SPECIES_256, nk);
                 VectorKernels three = new VectorKernels(3, FloatVector.SPECIES_256, nk)) {
             for (QuantFormat format : FORMATS) {
-                if (!NativeKernels.takesFloatActivations(format)) {
+                if (NativeKernels.activations(format) != NativeKernels.Activations.FLOAT) {
                     continue;
                 }
                 assertTrue(nk.formats().contains(format), format + " has no native kernel in " + variant);
                 for (int[] shape : shapes(format)) {
                     TensorView w = offHeap(weights(rnd, format, shape[0], shape[1]), arena);
                     assertEmulated(rnd, w, new int[] {1, 3, 11}, List.of(one, three), NativeMatmulTest::emulateFloat);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"avx2", "avx512vnni"})
+    void sixteenBitActivationKernelsMatchTheirEmulationBitForBit(String variant) {
+        NativeKernels nk = loaded(variant);
+        Random rnd = new Random(19);
+        try (Arena arena = Arena.ofShared();
+                VectorKernels one = new VectorKernels(1, FloatVector.SPECIES_256, nk);
+                VectorKernels three = new VectorKernels(3, FloatVector.SPECIES_256, nk)) {
+            for (QuantFormat format : FORMATS) {
+                if (NativeKernels.activations(format) != NativeKernels.Activations.SIXTEEN_BIT) {
+                    continue;
+                }
+                for (int[] shape : shapes(format)) {
+                    TensorView w = offHeap(weights(rnd, format, shape[0], shape[1]), arena);
+                    // 1, 9 and 17 tokens: single tokens, one 8-token tile and a rest, two tiles and a rest
+                    assertEmulated(rnd, w, new int[] {1, 9, 17}, List.of(one, three), NativeMatmulTest::emulate16);
                 }
             }
         }
@@ -351,7 +375,7 @@ class NativeMatmulTest {
                         worst = Math.max(worst, err / bound);
                     }
                     // the bound is not vacuous: the rounding does show (errors reach a part of it)
-                    if (cols >= 256 && !isFloatActivated(format)) {
+                    if (cols >= 256 && NativeKernels.activations(format) == NativeKernels.Activations.EIGHT_BIT) {
                         assertTrue(worst > 1e-3, "suspiciously exact: " + worst);
                     }
                 }
@@ -416,6 +440,64 @@ class NativeMatmulTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"avx2", "avx512vnni"})
+    void native16BitQuantiserMatchesJavaBitForBit(String variant) {
+        NativeKernels nk = loaded(variant);
+        Random rnd = new Random(41);
+        int cols = 1024;
+        int n = 3;
+        float[] x = new float[n * cols];
+        for (int t = 0; t < n; t++) {
+            System.arraycopy(activations(rnd, cols), 0, x, t * cols, cols);
+        }
+        // exact ties at the scale 1, tiny values, a magnitude tie of opposite signs, a zero super-block
+        x[0] = 32767f;
+        for (int i = 1; i < 64; i++) {
+            x[i] = (i - 32) + 0.5f;
+        }
+        x[300] = -40f;
+        x[400] = 40f;
+        java.util.Arrays.fill(x, 512, 768, 0f);
+        for (int i = 768; i < 800; i++) {
+            x[i] = i * 1e-30f;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment floats = arena.allocate(4L * x.length, 64);
+            MemorySegment.copy(x, 0, floats, ValueLayout.JAVA_FLOAT, 0, x.length);
+            Q16Activations java = new Q16Activations(arena, null);
+            Q16Activations c = new Q16Activations(arena, nk.quantize16());
+            java.quantize(floats, cols, n);
+            c.quantize(floats, cols, n);
+            for (int i = 0; i < n * cols; i++) {
+                assertEquals(java.quants().getAtIndex(ValueLayout.JAVA_SHORT, i),
+                        c.quants().getAtIndex(ValueLayout.JAVA_SHORT, i), "value " + i);
+            }
+            int supers = n * cols / 256;
+            for (int b = 0; b < supers; b++) {
+                float d = java.scales().getAtIndex(ValueLayout.JAVA_FLOAT, b);
+                assertEquals(Float.floatToRawIntBits(d), Float.floatToRawIntBits(c.scales().getAtIndex(ValueLayout.JAVA_FLOAT, b)),
+                        "super-block " + b);
+                int amaxQ = 0;
+                for (int i = 256 * b; i < 256 * b + 256; i++) {
+                    int v = java.quants().getAtIndex(ValueLayout.JAVA_SHORT, i);
+                    // half a step, plus the rounding of x * (1 / d): up to 32767 ulps of 1 is 0.002 steps
+                    assertTrue(Math.abs(v * d - x[i]) <= d * 0.505f, "value " + i);
+                    amaxQ = Math.max(amaxQ, Math.abs(v));
+                }
+                assertEquals(d == 0 ? 0 : Q16Activations.MAX, amaxQ, "super-block " + b);
+            }
+            for (int s = 0; s < n * cols / 32; s++) {
+                int sum = 0;
+                for (int i = 32 * s; i < 32 * s + 32; i++) {
+                    sum += java.quants().getAtIndex(ValueLayout.JAVA_SHORT, i);
+                }
+                assertEquals(sum, java.scales().getAtIndex(ValueLayout.JAVA_INT, supers + s), "Java sum " + s);
+                assertEquals(sum, c.scales().getAtIndex(ValueLayout.JAVA_INT, supers + s), "native sum " + s);
+            }
+        }
+    }
+
     @Test
     void heapWeightsAndOtherFormatsUseTheJavaKernels() {
         NativeKernels nk = loaded(null);
@@ -465,13 +547,16 @@ class NativeMatmulTest {
         assertEquals(java.util.Set.of("fpu", "avx2", "fma", "f16c"), flags);
     }
 
-    /** @return the activation rounding step of block b: 8-bit per 32 values, none for the float-activation formats */
+    /**
+     * @return the activation rounding step of block b: 8-bit per 32 values, 16-bit per 256 values, none
+     *     for the float-activation formats
+     */
     private static double activationScale(QuantFormat format, float[] x, int b) {
-        return isFloatActivated(format) ? 0 : Q8Activations.blockScale(x, 32 * b);
-    }
-
-    private static boolean isFloatActivated(QuantFormat format) {
-        return NativeKernels.takesFloatActivations(format);
+        return switch (NativeKernels.activations(format)) {
+            case EIGHT_BIT -> Q8Activations.blockScale(x, 32 * b);
+            case SIXTEEN_BIT -> Q16Activations.superBlockScale(x, 256 * (b / 8));
+            case FLOAT -> 0;
+        };
     }
 
     /** The float-activation kernels' algorithm in plain Java: see the class comment. */
@@ -497,6 +582,104 @@ class NativeMatmulTest {
             out[r] = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
         }
         return out;
+    }
+
+    /**
+     * The 16-bit-activation kernels' algorithm in plain Java (see jinfer_cpu.c): per super-block, 16
+     * int32 lanes of exact products of {@code sc * q} with the int16 activations (lane {@code l} takes
+     * values {@code 32 v + 2 l} and {@code 32 v + 2 l + 1} of each 32-value vector {@code v}), scaled
+     * into float lanes by {@code fma((float) L, d * da, F)}; the Q4_K/Q5_K minimums in 8 float lanes
+     * {@code fma((float) (m_j * bsum_j), dmin * da, M)}; then the fixed lane sums, F minus M. The
+     * quants and scales are read here from the format's layout, independently of the C bit tricks.
+     */
+    static float[] emulate16(TensorView w, float[] x) {
+        int rows = w.rows();
+        int cols = w.columns();
+        QuantFormat f = w.format();
+        int supers = cols / 256;
+        short[] a = new short[cols];
+        float[] da = new float[supers];
+        int[] bsum = new int[cols / 32];
+        for (int b = 0; b < supers; b++) {
+            float d = Q16Activations.superBlockScale(x, 256 * b);
+            da[b] = d;
+            float id = d == 0 ? 0 : 1 / d;
+            for (int i = 256 * b; i < 256 * b + 256; i++) {
+                a[i] = Q16Activations.quant(x[i], id);
+                bsum[i / 32] += a[i];
+            }
+        }
+        MemorySegment seg = w.data();
+        float[] out = new float[rows];
+        int[] scaled = new int[256];
+        int[] mins = new int[8];
+        for (int r = 0; r < rows; r++) {
+            float[] fl = new float[16];
+            float[] ml = new float[8];
+            for (int b = 0; b < supers; b++) {
+                long at = r * w.rowBytes() + (long) b * f.bytesPerBlock();
+                float d = Float.float16ToFloat(seg.get(LittleEndian.SHORT, at + (f == QuantFormat.Q6_K ? 208 : 0)));
+                superBlockProducts(f, seg, at, scaled, mins);
+                int[] lanes = new int[16];
+                for (int i = 0; i < 256; i++) {
+                    lanes[(i % 32) / 2] += scaled[i] * a[256 * b + i];
+                }
+                for (int l = 0; l < 16; l++) {
+                    fl[l] = Math.fma((float) lanes[l], d * da[b], fl[l]);
+                }
+                if (f != QuantFormat.Q6_K) {
+                    float dmin = Float.float16ToFloat(seg.get(LittleEndian.SHORT, at + 2));
+                    for (int j = 0; j < 8; j++) {
+                        ml[j] = Math.fma((float) (mins[j] * bsum[8 * b + j]), dmin * da[b], ml[j]);
+                    }
+                }
+            }
+            float[] v = new float[8];
+            for (int j = 0; j < 8; j++) {
+                v[j] = fl[j] + fl[j + 8];
+            }
+            float lanesF = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+            float lanesM = ((ml[0] + ml[1]) + (ml[2] + ml[3])) + ((ml[4] + ml[5]) + (ml[6] + ml[7]));
+            out[r] = lanesF - lanesM;
+        }
+        return out;
+    }
+
+    /**
+     * One super-block's weights times their sub-block scales, {@code sc * q} (Q6_K: {@code sc * (q - 32)}),
+     * and for Q4_K/Q5_K its 8 minimums, read from the ggml layouts.
+     */
+    private static void superBlockProducts(QuantFormat f, MemorySegment seg, long at, int[] scaled, int[] mins) {
+        if (f == QuantFormat.Q6_K) {
+            for (int i = 0; i < 256; i++) {
+                int h = i / 128;
+                int g = (i % 128) / 32;
+                int l = i % 32;
+                int ql = seg.get(ValueLayout.JAVA_BYTE, at + 64 * h + l + 32 * (g & 1)) & 0xFF;
+                int qh = seg.get(ValueLayout.JAVA_BYTE, at + 128 + 32 * h + l) & 0xFF;
+                int q = ((g < 2 ? ql & 15 : ql >> 4) | (((qh >> (2 * g)) & 3) << 4)) - 32;
+                int sc = seg.get(ValueLayout.JAVA_BYTE, at + 192 + 8 * h + 2 * g + l / 16);
+                scaled[i] = sc * q;
+            }
+            return;
+        }
+        int[] bytes = new int[12];
+        for (int j = 0; j < 12; j++) {
+            bytes[j] = seg.get(ValueLayout.JAVA_BYTE, at + 4 + j) & 0xFF;
+        }
+        long qs = at + (f == QuantFormat.Q4_K ? 16 : 48);
+        for (int sub = 0; sub < 8; sub++) {
+            int sc = sub < 4 ? bytes[sub] & 63 : (bytes[sub + 4] & 15) | ((bytes[sub - 4] >> 6) << 4);
+            mins[sub] = sub < 4 ? bytes[sub + 4] & 63 : (bytes[sub + 4] >> 4) | ((bytes[sub] >> 6) << 4);
+            for (int l = 0; l < 32; l++) {
+                int packed = seg.get(ValueLayout.JAVA_BYTE, qs + 32 * (sub / 2) + l) & 0xFF;
+                int q = (sub & 1) == 0 ? packed & 15 : packed >> 4;
+                if (f == QuantFormat.Q5_K) {
+                    q |= ((seg.get(ValueLayout.JAVA_BYTE, at + 16 + l) >> sub) & 1) << 4;
+                }
+                scaled[32 * sub + l] = sc * q;
+            }
+        }
     }
 
     /** The native algorithm in plain Java: see the class comment. */
