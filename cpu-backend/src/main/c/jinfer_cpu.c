@@ -1453,6 +1453,17 @@ void jinfer_attention(const uint8_t *const *key_pages, const uint8_t *const *val
     }
 }
 
+/* dst[i] += src[i]: the residual adds, here (like SwiGLU) so that the first token does not wait for the JIT */
+void jinfer_add(float *dst, const float *src, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(dst + i, _mm256_add_ps(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(src + i)));
+    }
+    for (; i < n; i++) {
+        dst[i] += src[i];
+    }
+}
+
 /*
  * RMSNorm of n rows of dim values: the sum of squares in 16 lanes (fma, fixed lane sum) widened to
  * double, the tail added in double, scale = 1 / sqrt(sumsq / dim + eps) in double rounded to float,

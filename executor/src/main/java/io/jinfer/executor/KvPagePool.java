@@ -3,6 +3,7 @@ package io.jinfer.executor;
 import io.jinfer.api.QuantFormat;
 import io.jinfer.api.spi.KvLayer;
 import io.jinfer.memory.MemoryBudget;
+import io.jinfer.memory.ZeroPages;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
@@ -106,7 +107,7 @@ final class KvPagePool implements AutoCloseable {
         MemoryBudget.Reservation r = budget.reserve(pageBytes(), what + " (a KV page)");
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment block = arena.allocate(pageBytes(), 64);
+            MemorySegment block = ZeroPages.allocate(arena, pageBytes());
             int layers = config.layers();
             MemorySegment[] k = new MemorySegment[layers];
             MemorySegment[] v = new MemorySegment[layers];

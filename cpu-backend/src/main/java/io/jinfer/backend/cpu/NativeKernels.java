@@ -80,8 +80,11 @@ final class NativeKernels {
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_FLOAT);
     /** Query rows per attention item; the score buffer holds this many rows of scores. */
     static final int ATTENTION_ROWS = 4;
-    /** {@code (gate, up, length)}: SwiGLU in place on two float arrays, as the Java kernels compute it. */
-    private static final FunctionDescriptor SWIGLU = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+    /**
+     * {@code (a, b, length)} on two float arrays, the first updated in place: SwiGLU ({@code gate, up})
+     * as the Java kernels compute it, and the residual add ({@code dst += src}).
+     */
+    private static final FunctionDescriptor ARRAY_PAIR = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
     /** {@code (x, blocks, xq, xd)}: quantises {@code blocks} blocks of 32 floats as {@link Q8Activations} does. */
     private static final FunctionDescriptor QUANTIZE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
@@ -115,6 +118,7 @@ final class NativeKernels {
     private final MethodHandle quantize16;
     private final MethodHandle e4m3;
     private final MethodHandle swiglu;
+    private final MethodHandle add;
     private final MethodHandle attention;
     private final MethodHandle rmsNorm;
 
@@ -122,7 +126,7 @@ final class NativeKernels {
 
     private NativeKernels(String variant, String reason, Map<QuantFormat, MethodHandle> kernels,
             MethodHandle quantize, MethodHandle quantize16, MethodHandle e4m3, MethodHandle swiglu,
-            MethodHandle attention, MethodHandle rmsNorm) {
+            MethodHandle add, MethodHandle attention, MethodHandle rmsNorm) {
         this.variant = variant;
         this.reason = reason;
         this.kernels = kernels;
@@ -130,6 +134,7 @@ final class NativeKernels {
         this.quantize16 = quantize16;
         this.e4m3 = e4m3;
         this.swiglu = swiglu;
+        this.add = add;
         this.attention = attention;
         this.rmsNorm = rmsNorm;
     }
@@ -153,7 +158,7 @@ final class NativeKernels {
     }
 
     static NativeKernels unavailable(String reason) {
-        return new NativeKernels(null, reason, Map.of(), null, null, null, null, null, null);
+        return new NativeKernels(null, reason, Map.of(), null, null, null, null, null, null, null);
     }
 
     /** @return whether the native functions are bound */
@@ -219,6 +224,23 @@ final class NativeKernels {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("native swiglu failed", t);
+        }
+    }
+
+    /**
+     * Adds {@code src[0, length)} to {@code dst} (the residual connections), passed to C without copying.
+     *
+     * @param dst updated in place
+     * @param src what is added
+     * @param length how many
+     */
+    void add(float[] dst, float[] src, int length) {
+        try {
+            add.invokeExact(MemorySegment.ofArray(dst), MemorySegment.ofArray(src), (long) length);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native add failed", t);
         }
     }
 
@@ -352,7 +374,9 @@ final class NativeKernels {
         MethodHandle quant16 = linker.downcallHandle(lib.findOrThrow("jinfer_quantize_q16"), QUANTIZE_16, critical);
         MethodHandle e4m3 = linker.downcallHandle(lib.findOrThrow("jinfer_e4m3"), SCALED_ROWS, critical);
         // heap arrays passed straight through: allowed for critical calls that may access the heap
-        MethodHandle swiglu = linker.downcallHandle(lib.findOrThrow("jinfer_swiglu"), SWIGLU,
+        MethodHandle swiglu = linker.downcallHandle(lib.findOrThrow("jinfer_swiglu"), ARRAY_PAIR,
+                Linker.Option.critical(true));
+        MethodHandle add = linker.downcallHandle(lib.findOrThrow("jinfer_add"), ARRAY_PAIR,
                 Linker.Option.critical(true));
         MethodHandle attention = linker.downcallHandle(lib.findOrThrow("jinfer_attention"), ATTENTION,
                 Linker.Option.critical(true));
@@ -369,7 +393,7 @@ final class NativeKernels {
         if (!reported.equals(name)) {
             throw new IOException("library for " + name + " reports variant " + reported);
         }
-        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, quant16, e4m3, swiglu, attention,
-                rmsNorm);
+        return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, quant16, e4m3, swiglu, add,
+                attention, rmsNorm);
     }
 }

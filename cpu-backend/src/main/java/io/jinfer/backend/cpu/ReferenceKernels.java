@@ -54,7 +54,7 @@ public final class ReferenceKernels implements Kernels {
     }
 
     /** Expands one row: through its scale grid for checkpoint formats, by its blocks for GGUF ones. */
-    private static void expandRow(TensorView t, int row, float[] out, int outOffset) {
+    static void expandRow(TensorView t, int row, float[] out, int outOffset) {
         if (t.scales() != null) {
             ScaledDequantizer.dequantizeRow(t, row, out, outOffset);
         } else {
