@@ -58,6 +58,18 @@ static inline __m256i dot_u8s8(__m256i u, __m256i s) {
 }
 #endif
 
+/*
+ * Where to prefetch for byte off of a row when R rows are read side by side: PREFETCH bytes ahead
+ * in the whole stream are PREFETCH / R along each row, and past the row's end the stream goes on R
+ * rows down, where the next tile starts. (A plain PREFETCH along the row lands in rows the tile is
+ * already reading once R rows are wider than it: Q8_0 2048-wide rows, 4 rows, one core, 600 MiB
+ * matrix: 10.0 -> 13.5 GB/s; 1B decode, 2 threads: Q8_0 14.2 -> 17.3 tok/s, Q4_0 24.3 -> 25.2.)
+ */
+static inline const char *stream_ahead(const uint8_t *row, int64_t off, int64_t row_bytes, int R) {
+    const int64_t d = PREFETCH / R;
+    return (const char *) row + off + d + (off + d >= row_bytes ? (R - 1) * row_bytes : 0);
+}
+
 static inline float half(const uint8_t *p) {
     uint16_t h;
     memcpy(&h, p, 2);
@@ -219,8 +231,13 @@ static inline __attribute__((always_inline)) void pair(int fmt, const uint8_t *w
     vi wq[GROUP];
     vf dw[GROUP];
     for (int k = 0; k < R; k++) {
-        const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) b * bytes;
-        _mm_prefetch((const char *) blk + PREFETCH, _MM_HINT_T0);
+        const uint8_t *row = w + (int64_t) (r + k) * row_bytes, *blk = row + (int64_t) b * bytes;
+        const char *next = stream_ahead(row, (int64_t) b * bytes, row_bytes, R);
+        _mm_prefetch(next, _MM_HINT_T0);
+        if (fmt == FMT_Q8_0) {
+            /* a pair of Q8_0 blocks is 68 bytes: sometimes a second line */
+            _mm_prefetch(next + 64, _MM_HINT_T0);
+        }
         wq[k] = pair_quants(fmt, blk);
         dw[k] = half_pair(blk, blk + bytes);
     }
@@ -542,9 +559,10 @@ static inline __attribute__((always_inline)) void k_tile(int fmt, const uint8_t 
     for (int32_t sb = 0; sb < blocks / 8; sb++) {
         for (int k = 0; k < R; k++) {
             const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) sb * bytes;
-            _mm_prefetch((const char *) blk + PREFETCH, _MM_HINT_T0);
-            _mm_prefetch((const char *) blk + PREFETCH + 64, _MM_HINT_T0);
-            _mm_prefetch((const char *) blk + PREFETCH + 128, _MM_HINT_T0);
+            const char *next = stream_ahead(w + (int64_t) (r + k) * row_bytes, (int64_t) sb * bytes, row_bytes, R);
+            _mm_prefetch(next, _MM_HINT_T0);
+            _mm_prefetch(next + 64, _MM_HINT_T0);
+            _mm_prefetch(next + 128, _MM_HINT_T0);
             k_super_factors(fmt, blk, f[k], off[k]);
         }
         for (int sub = 0; sub < 8; sub++) {
@@ -759,9 +777,10 @@ static inline __attribute__((always_inline)) void k16_tile(int fmt, const uint8_
         lv acc[GROUP][K16_TOKENS];
         for (int k = 0; k < R; k++) {
             const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) sb * bytes;
-            _mm_prefetch((const char *) blk + PREFETCH, _MM_HINT_T0);
-            _mm_prefetch((const char *) blk + PREFETCH + 64, _MM_HINT_T0);
-            _mm_prefetch((const char *) blk + PREFETCH + 128, _MM_HINT_T0);
+            const char *next = stream_ahead(w + (int64_t) (r + k) * row_bytes, (int64_t) sb * bytes, row_bytes, R);
+            _mm_prefetch(next, _MM_HINT_T0);
+            _mm_prefetch(next + 64, _MM_HINT_T0);
+            _mm_prefetch(next + 128, _MM_HINT_T0);
             for (int t = 0; t < T; t++) {
                 acc[k][t] = l_zero();
             }
@@ -981,7 +1000,7 @@ static inline __attribute__((always_inline)) void nl_tile(int fmt, nl_base base,
         for (int k = 0; k < R; k++) {
             const uint8_t *row = w + (int64_t) (r + k) * row_bytes;
             if ((g & 1) == 0) {
-                _mm_prefetch((const char *) row + g * bpg + PREFETCH, _MM_HINT_T0);
+                _mm_prefetch(stream_ahead(row, g * bpg, row_bytes, R), _MM_HINT_T0);
             }
             kv w0, w1;
             nl_group(fmt, base, row, g, &w0, &w1);
@@ -1080,7 +1099,7 @@ static inline __attribute__((always_inline)) void e4m3_tile(const uint8_t *w, in
         for (int k = 0; k < R; k++) {
             const uint8_t *row = w + (int64_t) (r + k) * row_bytes;
             if ((c & 63) == 0) {
-                _mm_prefetch((const char *) row + c + PREFETCH, _MM_HINT_T0);
+                _mm_prefetch(stream_ahead(row, c, row_bytes, R), _MM_HINT_T0);
             }
             kv v = e4m3_expand(row + c, cell[k][at]);
             for (int t = 0; t < T; t++) {
@@ -1141,7 +1160,7 @@ static inline __attribute__((always_inline)) void wide_tile(int fmt, const uint8
     for (int32_t c = 0; c < cols; c += 16) {
         for (int k = 0; k < R; k++) {
             const uint8_t *row = w + (int64_t) (r + k) * row_bytes;
-            _mm_prefetch((const char *) row + 2 * (int64_t) c + PREFETCH, _MM_HINT_T0);
+            _mm_prefetch(stream_ahead(row, 2 * (int64_t) c, row_bytes, R), _MM_HINT_T0);
             kv v = wide_expand(fmt, row + 2 * (int64_t) c);
             for (int t = 0; t < T; t++) {
                 acc[k][t] = k_fma(v, x + (int64_t) (t0 + t) * cols + c, acc[k][t]);
