@@ -25,4 +25,6 @@ build() {
 }
 build avx2 -mavx2 -mfma -mf16c
 build avx512vnni -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512vnni -DJINFER_VNNI
+build avx512amx -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mamx-tile -mamx-int8 \
+    -DJINFER_VNNI -DJINFER_AMX
 exit 0

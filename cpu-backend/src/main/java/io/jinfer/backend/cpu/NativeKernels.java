@@ -29,12 +29,17 @@ import java.util.stream.Collectors;
  * library built, another platform, a CPU without AVX2, the property {@code jinfer.cpu.native=false})
  * {@link #reason()} says why and the Java kernels are used.
  *
- * <p>The system property {@code jinfer.cpu.native.variant} ({@code avx2} or {@code avx512vnni})
- * picks a variant instead of the best one, e.g. to compare them.
+ * <p>The system property {@code jinfer.cpu.native.variant} ({@code avx2}, {@code avx512vnni} or
+ * {@code avx512amx}) picks a variant instead of the best one, e.g. to compare them. The AMX variant
+ * multiplies Q4_0 and Q8_0 prefills with the tile unit; it is used only where the kernel grants the
+ * process the tile registers ({@code arch_prctl(ARCH_REQ_XCOMP_PERM)}, Linux 5.16 and later), and its
+ * Q4_0/Q8_0 results differ from the other variants' by float rounding (whole-block integer sums).
  */
 final class NativeKernels {
     /** Variants from best to plainest, each with the /proc/cpuinfo flags it needs. */
     private static final List<Variant> VARIANTS = List.of(
+            new Variant("avx512amx", Set.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
+                    "amx_tile", "amx_int8")),
             new Variant("avx512vnni", Set.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni")),
             new Variant("avx2", Set.of("avx2", "fma", "f16c")));
 
@@ -335,7 +340,13 @@ final class NativeKernels {
                             + "; is gcc installed?)";
                     continue;
                 }
-                return bind(v.name(), in);
+                NativeKernels bound = bind(v.name(), in);
+                if (bound != null) {
+                    return bound;
+                }
+                if (forced != null) {
+                    return unavailable("the kernel refused this process the AMX tile registers");
+                }
             } catch (IOException | RuntimeException | LinkageError e) {
                 return unavailable("cannot load " + resource + ": " + e);
             }
@@ -357,6 +368,7 @@ final class NativeKernels {
         return Set.of();
     }
 
+    /** @return the bound variant, or null when it is the AMX one and the kernel refuses the tiles */
     private static NativeKernels bind(String name, InputStream library) throws IOException {
         Path file = Files.createTempFile("libjinfer_cpu_" + name, ".so");
         file.toFile().deleteOnExit();
@@ -392,6 +404,18 @@ final class NativeKernels {
         }
         if (!reported.equals(name)) {
             throw new IOException("library for " + name + " reports variant " + reported);
+        }
+        if (name.equals("avx512amx")) {
+            MethodHandle ready = linker.downcallHandle(lib.findOrThrow("jinfer_amx_ready"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            try {
+                if ((int) ready.invokeExact() == 0) {
+                    // an older kernel, or one that refuses the extra signal-frame state: the next variant
+                    return null;
+                }
+            } catch (Throwable t) {
+                throw new IOException("jinfer_amx_ready failed", t);
+            }
         }
         return new NativeKernels(name, null, Collections.unmodifiableMap(kernels), quant, quant16, e4m3, swiglu, add,
                 attention, rmsNorm);

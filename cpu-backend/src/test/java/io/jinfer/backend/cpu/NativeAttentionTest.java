@@ -45,7 +45,7 @@ class NativeAttentionTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void matchesTheReferenceAndDoesNotDependOnTheBatch(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(41);
@@ -87,7 +87,7 @@ class NativeAttentionTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void heapPagesUseTheJavaKernel(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(43);

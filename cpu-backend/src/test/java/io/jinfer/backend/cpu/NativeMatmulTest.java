@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * BF16 and scaled FP8 E4M3 with float activations), for each variant this machine can load:
  *
  * <ul>
- *   <li>Q4_0 and Q8_0 bit for bit against {@link #emulate}, a plain Java statement of the same algorithm
+ *   <li>Q4_0 and Q8_0 bit for bit against {@link #emulate} ({@link #emulateBlockSums} for the AMX
+ *       variant), a plain Java statement of the same algorithm
  *       (activations quantised by {@link Q8Activations}, exact integer dot products of four values
  *       per lane, eight float lanes accumulated with fma, a fixed final sum), with 1 and 3 threads,
  *       one token and several tokens at once;
@@ -143,7 +144,7 @@ class NativeMatmulTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void matchesJavaEmulationBitForBit(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(7);
@@ -153,14 +154,15 @@ class NativeMatmulTest {
             for (QuantFormat format : List.of(QuantFormat.Q4_0, QuantFormat.Q8_0)) {
                 for (int[] shape : shapes(format)) {
                     TensorView w = offHeap(weights(rnd, format, shape[0], shape[1]), arena);
-                    assertEmulated(rnd, w, new int[] {1, 5, 6}, List.of(one, three), NativeMatmulTest::emulate);
+                    // 16 and more tokens: the AMX variant's tiles, full and padded
+                    assertEmulated(rnd, w, new int[] {1, 2, 3, 5, 16, 35}, List.of(one, three), emulation8(variant));
                 }
             }
         }
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void floatActivationKernelsMatchTheirEmulationBitForBit(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(17);
@@ -181,7 +183,7 @@ class NativeMatmulTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void sixteenBitActivationKernelsMatchTheirEmulationBitForBit(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(19);
@@ -215,7 +217,7 @@ class NativeMatmulTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void scaledFp8KernelMatchesItsEmulationBitForBit(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(23);
@@ -265,7 +267,7 @@ class NativeMatmulTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void nativeSwigluMatchesTheJavaKernelBitForBit(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(31);
@@ -294,7 +296,7 @@ class NativeMatmulTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void nativeRmsNormMatchesTheJavaKernelAndDoesNotDependOnTheBatch(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(37);
@@ -342,7 +344,7 @@ class NativeMatmulTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void closeToReferenceWithinActivationRounding(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(11);
@@ -406,7 +408,7 @@ class NativeMatmulTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void nativeQuantiserMatchesJavaBitForBit(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(13);
@@ -441,7 +443,7 @@ class NativeMatmulTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"avx2", "avx512vnni"})
+    @ValueSource(strings = {"avx2", "avx512vnni", "avx512amx"})
     void native16BitQuantiserMatchesJavaBitForBit(String variant) {
         NativeKernels nk = loaded(variant);
         Random rnd = new Random(41);
@@ -509,7 +511,7 @@ class NativeMatmulTest {
             float[] nat = new float[9];
             k.matmul(heap, x, java, 1);
             k.matmul(offHeap(heap, arena), x, nat, 1);
-            float[] emulated = emulate(offHeap(heap, arena), x);
+            float[] emulated = emulation8(nk.variant()).apply(offHeap(heap, arena), x);
             for (int r = 0; r < 9; r++) {
                 assertEquals(emulated[r], nat[r]);
             }
@@ -682,15 +684,45 @@ class NativeMatmulTest {
         }
     }
 
-    /** The native algorithm in plain Java: see the class comment. */
-    static float[] emulate(TensorView w, float[] x) {
+    /** @return the Q4_0/Q8_0 emulation of a variant: whole-block sums for the AMX one, lanes for the others */
+    private static java.util.function.BiFunction<TensorView, float[], float[]> emulation8(String variant) {
+        return "avx512amx".equals(variant) ? NativeMatmulTest::emulateBlockSums : NativeMatmulTest::emulate;
+    }
+
+    /**
+     * The AMX variant's Q4_0/Q8_0 algorithm in plain Java (see jinfer_cpu.c): per block the exact sum
+     * of its 32 products, {@code acc = fma(f16(d_w) * xd, (float) S, acc)} in block order, no lanes.
+     */
+    static float[] emulateBlockSums(TensorView w, float[] x) {
         int rows = w.rows();
         int cols = w.columns();
         int bpb = w.format().bytesPerBlock();
-        float[] out = new float[rows];
-        float[] xd = new float[cols / 32];
         byte[] xq = new byte[cols];
-        for (int b = 0; b < cols / 32; b++) {
+        float[] xd = quantize8(x, xq);
+        MemorySegment seg = w.data();
+        int[] wv = new int[32];
+        float[] out = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            float acc = 0;
+            for (int b = 0; b < cols / 32; b++) {
+                long at = r * w.rowBytes() + (long) b * bpb;
+                blockQuants(w.format(), seg, at, wv);
+                int s = 0;
+                for (int i = 0; i < 32; i++) {
+                    s += wv[i] * xq[32 * b + i];
+                }
+                float wd = Float.float16ToFloat(seg.get(LittleEndian.SHORT, at));
+                acc = Math.fma(wd * xd[b], (float) s, acc);
+            }
+            out[r] = acc;
+        }
+        return out;
+    }
+
+    /** Quantises x as {@link Q8Activations} does into xq; @return the block scales */
+    private static float[] quantize8(float[] x, byte[] xq) {
+        float[] xd = new float[x.length / 32];
+        for (int b = 0; b < xd.length; b++) {
             float d = Q8Activations.blockScale(x, 32 * b);
             xd[b] = d;
             float id = d == 0 ? 0 : 1 / d;
@@ -698,6 +730,29 @@ class NativeMatmulTest {
                 xq[i] = Q8Activations.quant(x[i], id);
             }
         }
+        return xd;
+    }
+
+    /** The 32 signed quants of the Q4_0 or Q8_0 block at {@code at}. */
+    private static void blockQuants(QuantFormat f, MemorySegment seg, long at, int[] wv) {
+        for (int i = 0; i < 32; i++) {
+            if (f == QuantFormat.Q8_0) {
+                wv[i] = seg.get(ValueLayout.JAVA_BYTE, at + 2 + i);
+            } else {
+                int packed = seg.get(ValueLayout.JAVA_BYTE, at + 2 + (i & 15)) & 0xFF;
+                wv[i] = (i < 16 ? packed & 15 : packed >> 4) - 8;
+            }
+        }
+    }
+
+    /** The native algorithm in plain Java: see the class comment. */
+    static float[] emulate(TensorView w, float[] x) {
+        int rows = w.rows();
+        int cols = w.columns();
+        int bpb = w.format().bytesPerBlock();
+        float[] out = new float[rows];
+        byte[] xq = new byte[cols];
+        float[] xd = quantize8(x, xq);
         MemorySegment seg = w.data();
         int[] wv = new int[32];
         for (int r = 0; r < rows; r++) {
@@ -706,14 +761,7 @@ class NativeMatmulTest {
             for (int b = 0; b < cols / 32; b++) {
                 long at = r * w.rowBytes() + (long) b * bpb;
                 float wd = Float.float16ToFloat(seg.get(LittleEndian.SHORT, at));
-                for (int i = 0; i < 32; i++) {
-                    if (w.format() == QuantFormat.Q8_0) {
-                        wv[i] = seg.get(ValueLayout.JAVA_BYTE, at + 2 + i);
-                    } else {
-                        int packed = seg.get(ValueLayout.JAVA_BYTE, at + 2 + (i & 15)) & 0xFF;
-                        wv[i] = (i < 16 ? packed & 15 : packed >> 4) - 8;
-                    }
-                }
+                blockQuants(w.format(), seg, at, wv);
                 float d = wd * xd[b];
                 for (int j = 0; j < 8; j++) {
                     int s = 0;
