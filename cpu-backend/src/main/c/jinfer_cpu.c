@@ -648,11 +648,11 @@ void jinfer_quantize_q8(const float *x, int64_t blocks, int8_t *xq, float *xd) {
 }
 
 /*
- * Q2_K and Q3_K with float activations: each 32-value sub-block is expanded to floats exactly as the
- * reference dequantiser does (Q2_K: (d*sc)*q - dmin*m; Q3_K: (d*sc)*q) and multiplied with the
- * activations by fma. 8-bit activations for K-quants (llama.cpp's Q8_K) moved jinfer's logits away
+ * Q2_K with float activations: each 32-value sub-block is expanded to floats exactly as the
+ * reference dequantiser does ((d*sc)*q - dmin*m) and multiplied with the activations by fma. 8-bit activations for K-quants (llama.cpp's Q8_K) moved jinfer's logits away
  * from llama.cpp's on the golden files (its own activation rounding is noise that cannot be
- * matched); Q4_K, Q5_K and Q6_K take 16-bit ones further down.
+ * matched); Q3_K, Q4_K, Q5_K and Q6_K take 16-bit ones further down (Q2_K's minimums per 16 values
+ * would need sums per 16 activations; it stays here).
  *
  * Per (row, token): acc lanes (16 in the AVX-512 variant, 8 in the AVX2 one) accumulate with fma
  * over the row's values in order, then a fixed-order lane sum; the same for any n and tiling.
@@ -720,29 +720,15 @@ static inline int k_bytes(int fmt) {
     }
 }
 
-/* bit b of each byte, as 0 or 1 */
-static inline __m256i k_bit(__m256i bytes, int b) {
-    return _mm256_and_si256(_mm256_srli_epi16(bytes, b), _mm256_set1_epi8(1));
-}
-
 /* the 2-bit fields of sub-block sub (Q2_K, Q3_K: 64 bytes, four fields per byte, 32 values per field) */
 static inline __m256i k_two_bits(const uint8_t *qs, int sub) {
     __m256i raw = _mm256_loadu_si256((const __m256i *) (qs + 32 * (sub / 4)));
     return _mm256_and_si256(_mm256_srli_epi16(raw, 2 * (sub % 4)), _mm256_set1_epi8(3));
 }
 
-/*
- * The 32 quants of sub-block sub (values 32 sub .. 32 sub + 31) as signed bytes, as the reference
- * dequantiser reads them: Q2_K 0..3, Q3_K -4..3.
- */
-static inline __m256i k_quants(int fmt, const uint8_t *blk, int sub) {
-    if (fmt == K_Q2) {
-        return k_two_bits(blk + 16, sub);
-    }
-    /* the third bit set means the low bits as they are, clear means minus 4 */
-    __m256i high = k_bit(_mm256_loadu_si256((const __m256i *) blk), sub);
-    __m256i q = _mm256_or_si256(k_two_bits(blk + 32, sub), _mm256_slli_epi16(high, 2));
-    return _mm256_sub_epi8(q, _mm256_set1_epi8(4));
+/* the 32 quants of sub-block sub (values 32 sub .. 32 sub + 31) of a Q2_K super-block, 0..3 */
+static inline __m256i k_quants(const uint8_t *blk, int sub) {
+    return k_two_bits(blk + 16, sub);
 }
 
 /* Q3_K's 6-bit scale j (0..15), still biased by 32 */
@@ -753,23 +739,15 @@ static inline int q3k_scale(const uint8_t *scales, int j) {
 }
 
 /*
- * The factors of a whole super-block: value i of half h = i / 16 is f[h] * q - off[h], the same
- * products the reference dequantiser computes ((d * sc) * q - dmin * m), with d and dmin converted
- * once per super-block. Formats without a minimum have off = 0 (and x - 0 = x exactly).
+ * The factors of a Q2_K super-block: value i of 16-value group h = i / 16 is f[h] * q - off[h], the
+ * same products the reference dequantiser computes ((d * sc) * q - dmin * m), with d and dmin
+ * converted once per super-block.
  */
-static inline __attribute__((always_inline)) void k_super_factors(int fmt, const uint8_t *blk, float *f, float *off) {
-    if (fmt == K_Q2) {
-        float d = half(blk + 80), dmin = half(blk + 82);
-        for (int j = 0; j < 16; j++) {
-            f[j] = d * (float) (blk[j] & 0xF);
-            off[j] = dmin * (float) (blk[j] >> 4);
-        }
-    } else {
-        float d = half(blk + 108);
-        for (int j = 0; j < 16; j++) {
-            f[j] = d * (float) (q3k_scale(blk + 96, j) - 32);
-            off[j] = 0;
-        }
+static inline __attribute__((always_inline)) void k_super_factors(const uint8_t *blk, float *f, float *off) {
+    float d = half(blk + 80), dmin = half(blk + 82);
+    for (int j = 0; j < 16; j++) {
+        f[j] = d * (float) (blk[j] & 0xF);
+        off[j] = dmin * (float) (blk[j] >> 4);
     }
 }
 
@@ -779,10 +757,6 @@ typedef __m512 kv; /* 16 floats */
 static inline kv k_expand(__m128i q16, float f, float off) {
     __m512 q = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q16));
     return _mm512_sub_ps(_mm512_mul_ps(_mm512_set1_ps(f), q), _mm512_set1_ps(off));
-}
-/* the same without an offset (Q3_K): x - 0 is x exactly, so the subtraction is left out */
-static inline kv k_scale(__m128i q16, float f) {
-    return _mm512_mul_ps(_mm512_set1_ps(f), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q16)));
 }
 static inline kv k_fma(kv w, const float *x, kv acc) { return _mm512_fmadd_ps(w, _mm512_loadu_ps(x), acc); }
 static inline kv k_zero(void) { return _mm512_setzero_ps(); }
@@ -799,11 +773,6 @@ static inline kv k_expand(__m128i q16, float f, float off) {
     __m256 qb = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q16, 8)));
     kv v = {_mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(f), qa), _mm256_set1_ps(off)),
             _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(f), qb), _mm256_set1_ps(off))};
-    return v;
-}
-static inline kv k_scale(__m128i q16, float f) {
-    kv v = {_mm256_mul_ps(_mm256_set1_ps(f), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q16))),
-            _mm256_mul_ps(_mm256_set1_ps(f), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q16, 8))))};
     return v;
 }
 static inline kv k_fma(kv w, const float *x, kv acc) {
@@ -843,21 +812,15 @@ static inline __attribute__((always_inline)) void k_tile(int fmt, const uint8_t 
             _mm_prefetch(next, _MM_HINT_T0);
             _mm_prefetch(next + 64, _MM_HINT_T0);
             _mm_prefetch(next + 128, _MM_HINT_T0);
-            k_super_factors(fmt, blk, f[k], off[k]);
+            k_super_factors(blk, f[k], off[k]);
         }
         for (int sub = 0; sub < 8; sub++) {
             int64_t at = 256 * (int64_t) sb + 32 * sub;
             for (int k = 0; k < R; k++) {
                 const uint8_t *blk = w + (int64_t) (r + k) * row_bytes + (int64_t) sb * bytes;
-                __m256i q = k_quants(fmt, blk, sub);
-                kv w0, w1;
-                if (fmt == K_Q3) {
-                    w0 = k_scale(_mm256_castsi256_si128(q), f[k][2 * sub]);
-                    w1 = k_scale(_mm256_extracti128_si256(q, 1), f[k][2 * sub + 1]);
-                } else {
-                    w0 = k_expand(_mm256_castsi256_si128(q), f[k][2 * sub], off[k][2 * sub]);
-                    w1 = k_expand(_mm256_extracti128_si256(q, 1), f[k][2 * sub + 1], off[k][2 * sub + 1]);
-                }
+                __m256i q = k_quants(blk, sub);
+                kv w0 = k_expand(_mm256_castsi256_si128(q), f[k][2 * sub], off[k][2 * sub]);
+                kv w1 = k_expand(_mm256_extracti128_si256(q, 1), f[k][2 * sub + 1], off[k][2 * sub + 1]);
                 for (int t = 0; t < T; t++) {
                     const float *xt = x + (t0 + t) * cols + at;
                     acc[k][t] = k_fma(w0, xt, acc[k][t]);
@@ -891,14 +854,13 @@ static inline __attribute__((always_inline)) void k_rows(int fmt, const uint8_t 
         k_rows(fmt, w, row_bytes, row_start, row_end, blocks, n, (const float *) xq, out, os);                \
     }
 K_KERNEL(jinfer_q2_k, K_Q2)
-K_KERNEL(jinfer_q3_k, K_Q3)
 
 /*
- * Q4_K, Q5_K and Q6_K with 16-bit activations. The activations of each super-block of 256 values are
+ * Q3_K, Q4_K, Q5_K and Q6_K with 16-bit activations. The activations of each super-block of 256 values are
  * quantised to int16 with one float scale (da = max|x| / 32767, a = rint(x / da) in [-32767, 32767]:
  * 256 times finer than llama.cpp's Q8_K, so the golden comparisons stay where float activations put
  * them) and the sum of each 32-value sub-block (bsum). Each weight times its sub-block scale, sc * q,
- * fits int16 (Q4_K <= 945, Q5_K <= 1953, Q6_K |.| <= 4096), so a super-block's products are exact
+ * fits int16 (Q3_K |.| <= 128, Q4_K <= 945, Q5_K <= 1953, Q6_K |.| <= 4096), so a super-block's products are exact
  * int32 sums of word pairs (vpdpwssd, or vpmaddwd on AVX2): 32 products per instruction instead of
  * 16 fmas on floats, and the sub-block scales are applied in integers.
  *
@@ -1065,7 +1027,18 @@ static inline __attribute__((always_inline)) void k16_tile(int fmt, const uint8_
                 acc[k][t] = l_zero();
             }
             const int16_t *xs = x + (int64_t) t0 * cols + 256 * (int64_t) sb;
-            if (fmt == K_Q6) {
+            if (fmt == K_Q3) {
+                /* q = two low bits | the hmask bit << 2, minus 4; 6-bit scales biased by 32, one per 16 values */
+                wv hm = w_bytes(blk);
+                for (int sub = 0; sub < 8; sub++) {
+                    wv low = w_and(w_srl(w_bytes(blk + 32 + 32 * (sub / 4)), 2 * (sub % 4)), 3);
+                    wv q = w_sub(w_or(low, w_sll(w_and(w_srl(hm, sub), 1), 2)), 4);
+                    q = w_scale2(q, q3k_scale(blk + 96, 2 * sub) - 32, q3k_scale(blk + 96, 2 * sub + 1) - 32);
+                    for (int t = 0; t < T; t++) {
+                        acc[k][t] = l_dot(acc[k][t], q, xs + t * cols + 32 * sub);
+                    }
+                }
+            } else if (fmt == K_Q6) {
                 const int8_t *sc = (const int8_t *) (blk + 192);
                 for (int h = 0; h < 2; h++) {
                     const uint8_t *ql = blk + 64 * h, *qh = blk + 128 + 32 * h;
@@ -1115,7 +1088,7 @@ static inline __attribute__((always_inline)) void k16_tile(int fmt, const uint8_
                     macc[k][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dmin * xd[at]), macc[k][t]);
                 }
             }
-            float d = half(blk + (fmt == K_Q6 ? 208 : 0));
+            float d = half(blk + (fmt == K_Q6 ? 208 : fmt == K_Q3 ? 108 : 0));
             for (int t = 0; t < T; t++) {
                 facc[k][t] = l_fma(acc[k][t], d * xd[(int64_t) (t0 + t) * sbs + sb], facc[k][t]);
             }
@@ -1142,6 +1115,7 @@ static inline __attribute__((always_inline)) void k16_rows(int fmt, const uint8_
             int32_t n, const int8_t *xq, const float *xd, float *out, int32_t os) {                           \
         k16_rows(fmt, w, row_bytes, row_start, row_end, blocks, n, (const int16_t *) xq, xd, out, os);        \
     }
+K16_KERNEL(jinfer_q3_k, K_Q3)
 K16_KERNEL(jinfer_q4_k, K_Q4)
 K16_KERNEL(jinfer_q5_k, K_Q5)
 K16_KERNEL(jinfer_q6_k, K_Q6)

@@ -194,7 +194,7 @@ final class NativeKernels {
     enum Activations {
         /** 8 bits per block of 32 ({@link Q8Activations}): Q4_0, Q8_0 */
         EIGHT_BIT,
-        /** 16 bits per super-block of 256 with sub-block sums ({@link Q16Activations}): Q4_K, Q5_K, Q6_K */
+        /** 16 bits per super-block of 256 with sub-block sums ({@link Q16Activations}): Q3_K … Q6_K */
         SIXTEEN_BIT,
         /** the floats themselves: every other format */
         FLOAT
@@ -209,7 +209,7 @@ final class NativeKernels {
     static Activations activations(QuantFormat format) {
         return switch (format) {
             case Q4_0, Q8_0 -> Activations.EIGHT_BIT;
-            case Q4_K, Q5_K, Q6_K -> Activations.SIXTEEN_BIT;
+            case Q3_K, Q4_K, Q5_K, Q6_K -> Activations.SIXTEEN_BIT;
             default -> Activations.FLOAT;
         };
     }

@@ -6,7 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Activations quantised to 16 bits for the native K-quant kernels (Q4_K, Q5_K, Q6_K), in native
+ * Activations quantised to 16 bits for the native K-quant kernels (Q3_K, Q4_K, Q5_K, Q6_K), in native
  * memory: per super-block of 256 values a float scale {@code d = max|x| / 32767}, the values
  * {@code rint(x / d)} as int16 in {@code [-32767, 32767]}, and the sum of each 32-value sub-block as
  * int32 (the kernels apply the Q4_K/Q5_K minimums to it). 256 times finer than llama.cpp's 8-bit

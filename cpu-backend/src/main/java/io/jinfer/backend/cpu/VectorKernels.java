@@ -32,7 +32,7 @@ import jdk.incubator.vector.VectorSpecies;
  * tokens) run in C instead, and so do RMSNorm, SwiGLU and attention. For Q4_0 and Q8_0 the
  * activations are quantised to 8 bits per block of 32 ({@link Q8Activations}) and multiplied with
  * integer instructions, so those results differ from the reference by the activation rounding (about
- * 1e-2 of {@code Σ|w·x|} at most, see the tests); for Q4_K, Q5_K and Q6_K to 16 bits per super-block
+ * 1e-2 of {@code Σ|w·x|} at most, see the tests); for Q3_K, Q4_K, Q5_K and Q6_K to 16 bits per super-block
  * of 256 ({@link Q16Activations}, a rounding 256 times finer); the other formats keep float activations.
  *
  * <p>Every path computes each (row, token) result with the same operations whatever the number of

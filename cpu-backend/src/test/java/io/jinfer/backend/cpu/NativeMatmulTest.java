@@ -23,7 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The native kernels (Q4_0, Q8_0 with 8-bit activations; Q4_K, Q5_K, Q6_K with 16-bit ones; Q2_K, Q3_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, F16,
+ * The native kernels (Q4_0, Q8_0 with 8-bit activations; Q3_K, Q4_K, Q5_K, Q6_K with 16-bit ones; Q2_K, IQ4_NL, IQ4_XS, MXFP4, NVFP4, F16,
  * BF16 and scaled FP8 E4M3 with float activations), for each variant this machine can load:
  *
  * <ul>
@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       (activations quantised by {@link Q8Activations}, exact integer dot products of four values
  *       per lane, eight float lanes accumulated with fma, a fixed final sum), with 1 and 3 threads,
  *       one token and several tokens at once;
- *   <li>Q4_K, Q5_K and Q6_K bit for bit against {@link #emulate16} (activations quantised by
+ *   <li>Q3_K, Q4_K, Q5_K and Q6_K bit for bit against {@link #emulate16} (activations quantised by
  *       {@link Q16Activations}, exact integer products of the weights times their scales, float lanes
  *       per super-block, fixed final sums);
  *   <li>the float-activation formats, and FP8 E4M3 with a scale grid, bit for bit against
@@ -620,7 +620,12 @@ class NativeMatmulTest {
             float[] ml = new float[8];
             for (int b = 0; b < supers; b++) {
                 long at = r * w.rowBytes() + (long) b * f.bytesPerBlock();
-                float d = Float.float16ToFloat(seg.get(LittleEndian.SHORT, at + (f == QuantFormat.Q6_K ? 208 : 0)));
+                long dAt = switch (f) {
+                    case Q6_K -> 208;
+                    case Q3_K -> 108;
+                    default -> 0;
+                };
+                float d = Float.float16ToFloat(seg.get(LittleEndian.SHORT, at + dAt));
                 superBlockProducts(f, seg, at, scaled, mins);
                 int[] lanes = new int[16];
                 for (int i = 0; i < 256; i++) {
@@ -629,7 +634,7 @@ class NativeMatmulTest {
                 for (int l = 0; l < 16; l++) {
                     fl[l] = Math.fma((float) lanes[l], d * da[b], fl[l]);
                 }
-                if (f != QuantFormat.Q6_K) {
+                if (f == QuantFormat.Q4_K || f == QuantFormat.Q5_K) {
                     float dmin = Float.float16ToFloat(seg.get(LittleEndian.SHORT, at + 2));
                     for (int j = 0; j < 8; j++) {
                         ml[j] = Math.fma((float) (mins[j] * bsum[8 * b + j]), dmin * da[b], ml[j]);
@@ -648,10 +653,25 @@ class NativeMatmulTest {
     }
 
     /**
-     * One super-block's weights times their sub-block scales, {@code sc * q} (Q6_K: {@code sc * (q - 32)}),
-     * and for Q4_K/Q5_K its 8 minimums, read from the ggml layouts.
+     * One super-block's weights times their sub-block scales, {@code sc * q} (Q6_K: {@code sc * (q - 32)},
+     * Q3_K: {@code (sc - 32) * q} with q in -4..3), and for Q4_K/Q5_K its 8 minimums, read from the ggml
+     * layouts.
      */
     private static void superBlockProducts(QuantFormat f, MemorySegment seg, long at, int[] scaled, int[] mins) {
+        if (f == QuantFormat.Q3_K) {
+            for (int i = 0; i < 256; i++) {
+                int sub = i / 32;
+                int l = i % 32;
+                int low = ((seg.get(ValueLayout.JAVA_BYTE, at + 32 + 32 * (sub / 4) + l) & 0xFF) >> (2 * (sub % 4))) & 3;
+                int high = ((seg.get(ValueLayout.JAVA_BYTE, at + l) & 0xFF) >> sub) & 1;
+                int j = i / 16;
+                int lo4 = j < 8 ? seg.get(ValueLayout.JAVA_BYTE, at + 96 + j) & 15
+                        : (seg.get(ValueLayout.JAVA_BYTE, at + 96 + j - 8) & 0xFF) >> 4;
+                int hi2 = ((seg.get(ValueLayout.JAVA_BYTE, at + 96 + 8 + j % 4) & 0xFF) >> (2 * (j / 4))) & 3;
+                scaled[i] = ((lo4 | (hi2 << 4)) - 32) * ((low | (high << 2)) - 4);
+            }
+            return;
+        }
         if (f == QuantFormat.Q6_K) {
             for (int i = 0; i < 256; i++) {
                 int h = i / 128;
