@@ -13,7 +13,7 @@ if ! command -v gcc >/dev/null 2>&1; then
     exit 0
 fi
 mkdir -p "$out" || exit 0
-common="-O3 -shared -fPIC -ffp-contract=off -fno-math-errno -Wall"
+common="-O3 -shared -fPIC -pthread -ffp-contract=off -fno-math-errno -Wall"
 build() {
     name="$1"; shift
     if gcc $common "$@" -o "$out/libjinfer_cpu_$name.so" "$src"; then

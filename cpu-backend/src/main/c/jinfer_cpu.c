@@ -338,6 +338,7 @@ static inline __attribute__((always_inline)) void rows_0(int fmt, const uint8_t 
  * and decode computes the same S_b with vpdpbusd and a reduction per block, so a token's result does
  * not depend on the batch (NativeMatmulTest.emulateBlockSums). The other variants keep their lanes.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -475,17 +476,31 @@ typedef struct {
     uint8_t rows[16];
 } tile_config;
 
-/* per-thread scratch: a row tile's weights in the tile layout, their scales, padded activations */
-static __thread uint8_t *amx_scratch;
-static __thread size_t amx_scratch_bytes;
+/*
+ * Per-thread scratch (a row tile's weights in the tile layout, their scales, padded activations),
+ * kept between calls and freed when the thread ends (a pthread key's destructor), so that worker
+ * threads of closed runtimes leave nothing behind. The first 64 bytes hold the usable size.
+ */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_init(void) {
+    pthread_key_create(&scratch_key, free);
+}
 
 static uint8_t *scratch(size_t bytes) {
-    if (bytes > amx_scratch_bytes) {
-        free(amx_scratch);
-        amx_scratch = aligned_alloc(64, (bytes + 63) / 64 * 64);
-        amx_scratch_bytes = amx_scratch ? bytes : 0;
+    pthread_once(&scratch_once, scratch_init);
+    uint8_t *s = pthread_getspecific(scratch_key);
+    if (s == NULL || *(size_t *) s < bytes) {
+        free(s);
+        size_t size = (bytes + 63) / 64 * 64;
+        s = aligned_alloc(64, 64 + size);
+        if (s != NULL) {
+            *(size_t *) s = size;
+        }
+        pthread_setspecific(scratch_key, s);
     }
-    return amx_scratch;
+    return s == NULL ? NULL : s + 64;
 }
 
 /*
