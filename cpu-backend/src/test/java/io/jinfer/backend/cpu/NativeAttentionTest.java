@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The native attention kernel, for each variant this machine can load: against the reference kernel
  * (F32 and F16 caches, pages of 3 and 16 positions, grouped-query heads, head sizes with and without
  * a tail past the last 16 values, several queries from a non-zero position); each query bit for bit
- * the same whether computed with others or alone; and heap pages left to the Java kernel.
+ * the same whether computed with others or alone; the AVX-512 variants' loop for head sizes that are
+ * multiples of 16 bit for bit the same as the general loop; and heap pages left to the Java kernel.
  */
 class NativeAttentionTest {
     private static final ReferenceKernels REF = new ReferenceKernels();
@@ -79,6 +80,44 @@ class NativeAttentionTest {
                                 assertEquals(Float.floatToRawIntBits(got[t * width + i]), Float.floatToRawIntBits(alone[i]),
                                         what + " query " + t + " [" + i + "] alone vs in the batch");
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The AVX-512 variants take head sizes that are multiples of 16 through another loop order (16
+     * keys' lane sums at once, outputs in registers) meant to compute exactly the same operations as
+     * the general loop, which the AVX2 variant runs for every shape: bit for bit the same results.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"avx512vnni", "avx512amx"})
+    void wideVariantsGiveTheGeneralLoopsBits(String variant) {
+        NativeKernels wide = loaded(variant);
+        NativeKernels plain = loaded("avx2");
+        Random rnd = new Random(47);
+        try (Arena arena = Arena.ofShared();
+                VectorKernels a = new VectorKernels(2, FloatVector.SPECIES_256, wide);
+                VectorKernels b = new VectorKernels(2, FloatVector.SPECIES_256, plain)) {
+            for (QuantFormat f : List.of(QuantFormat.F32, QuantFormat.F16)) {
+                for (int[] hs : new int[][] {{4, 2, 64}, {8, 2, 128}, {4, 4, 16}, {8, 2, 40}}) {
+                    AttentionShape shape = new AttentionShape(hs[0], hs[1], hs[2], (float) (1 / Math.sqrt(hs[2])));
+                    for (int[] at : new int[][] {{0, 1}, {0, 37}, {45, 7}, {70, 1}}) {
+                        int startPos = at[0];
+                        int n = at[1];
+                        KvLayer layer = cache(arena, rnd, f, hs[1] * hs[2], 16, startPos + n, false);
+                        int width = hs[0] * hs[2];
+                        float[] q = RandomTensors.floats(rnd, n * width);
+                        float[] x = new float[n * width];
+                        float[] y = new float[n * width];
+                        a.attention(q, n, startPos, layer, shape, x);
+                        b.attention(q, n, startPos, layer, shape, y);
+                        for (int i = 0; i < x.length; i++) {
+                            assertEquals(Float.floatToRawIntBits(y[i]), Float.floatToRawIntBits(x[i]), variant + " " + f
+                                    + " heads " + hs[0] + "/" + hs[1] + " dim " + hs[2] + " from " + startPos + " n " + n
+                                    + " [" + i + "]: " + x[i] + " vs avx2 " + y[i]);
                         }
                     }
                 }
