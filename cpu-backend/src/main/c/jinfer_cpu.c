@@ -145,11 +145,12 @@ static inline vf half_pair(const uint8_t *blk0, const uint8_t *blk1) {
 /* quants of blocks b and b + 1 in element order, as the unsigned operand of the dot product */
 static inline vi pair_quants(int fmt, const uint8_t *blk0) {
     if (fmt == FMT_Q4_0) {
-        const uint8_t *blk1 = blk0 + Q4_0_BYTES;
-        __m256i r = _mm256_loadu2_m128i((const __m128i *) (blk1 + 2), (const __m128i *) (blk0 + 2));
-        __m512i a = _mm512_inserti64x4(_mm512_castsi256_si512(r), _mm256_srli_epi16(r, 4), 1);
-        /* [raw0, raw1, raw0 >> 4, raw1 >> 4] -> [raw0, raw0 >> 4, raw1, raw1 >> 4]: element order */
-        a = _mm512_shuffle_i64x2(a, a, _MM_SHUFFLE(3, 1, 2, 0));
+        /* [raw0, raw0, raw1, raw1] from two broadcast loads, the second and fourth quarter shifted to
+           their high nibbles: element order in three instructions besides the loads */
+        __m256i r0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) (blk0 + 2)));
+        __m256i r1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) (blk0 + Q4_0_BYTES + 2)));
+        __m512i a = _mm512_inserti64x4(_mm512_castsi256_si512(r0), r1, 1);
+        a = _mm512_mask_srli_epi16(a, (__mmask32) 0xFF00FF00u, a, 4);
         return _mm512_and_si512(a, _mm512_set1_epi8(0x0F));
     }
     __m512i a = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *) (blk0 + 2))),
