@@ -75,7 +75,8 @@ final class TestServer implements AutoCloseable {
     /**
      * A server over a model about 50x the tiny one's work per token (dim 512, 8 layers), written once
      * per JVM: a 4000-token generation then lasts seconds even with the native kernels, so a test can
-     * leave before it ends (the tiny model finished 4000 tokens before a departed client was noticed).
+     * leave before it ends (the tiny model finished 4000 tokens before a departed client was noticed),
+     * and a page can watch an answer grow.
      */
     static TestServer startSlow(SchedulerOptions options) {
         return new TestServer(slowModelFile(), options, ServerConfig.loopback(MODEL_ID));

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jinfer.api.SchedulerOptions;
+import io.jinfer.api.SessionOptions;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +39,8 @@ class WebChatBrowserTest {
     static void start() {
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
                 "skipped: no headless browser (apt-get install chromium chromium-driver)");
-        s = TestServer.start();
+        // the larger test model: the tiny one generated its whole answer between two samples of the page
+        s = TestServer.startSlow(new SchedulerOptions(2, 16, SessionOptions.defaults()));
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -66,7 +69,7 @@ class WebChatBrowserTest {
         wait.until(d -> d.findElement(By.id("model")).getText().equals(TestServer.MODEL_ID));
         WebElement maxTokens = browser.findElement(By.id("max-tokens"));
         maxTokens.clear();
-        maxTokens.sendKeys("150");
+        maxTokens.sendKeys("400");
         WebElement prompt = browser.findElement(By.id("prompt"));
         prompt.sendKeys("Hello, who are you?");
         prompt.sendKeys(Keys.ENTER);
@@ -88,7 +91,7 @@ class WebChatBrowserTest {
         long partial = lengths.stream().filter(n -> n > 0 && n < text.length()).distinct().count();
         assertTrue(partial >= 2, "the answer grew while streaming; lengths seen: " + lengths.stream().distinct().toList());
         String reason = answer.getDomAttribute("data-finish-reason");
-        assertEquals("length", reason, "150 tokens without end-of-text tokens");
+        assertEquals("length", reason, "400 tokens without end-of-text tokens");
         assertTrue(prompt.getDomProperty("value").isEmpty(), "the input is cleared after sending");
         System.out.printf("web chat: answered in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
