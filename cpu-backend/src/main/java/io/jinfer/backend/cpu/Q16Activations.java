@@ -13,11 +13,11 @@ import java.lang.invoke.MethodHandle;
  * Q8_K, so the products stay as close to llama.cpp as float activations do, while the kernels
  * multiply exact integers.
  *
- * <p>Layout, as the kernels read it (see {@code jinfer_cpu.c}): token {@code t}'s values at int16
- * {@code t * cols} of {@link #quants()}; {@link #scales()} holds the {@code n * cols / 256} scales
- * (token-major) followed by the {@code n * cols / 32} sub-block sums. The C quantiser's results are
- * bit-identical with the Java statement here ({@link #superBlockScale}, {@link #quant}), which the
- * tests check. Buffers grow as needed and live in the owner's arena.
+ * <p>Layout, as the kernels read it (see {@code cpu_kquant.h} in {@code src/main/c}): token {@code t}'s
+ * values at int16 {@code t * cols} of {@link #quants()}; {@link #scales()} holds the {@code n * cols /
+ * 256} scales (token-major) followed by the {@code n * cols / 32} sub-block sums. The C quantiser's
+ * results are bit-identical with the Java statement here ({@link #superBlockScale}, {@link #quant}),
+ * which the tests check. Buffers grow as needed and live in the owner's arena.
  */
 final class Q16Activations {
     /** Largest quantised magnitude: products with the K-quant weights times their scales fit int32 lanes. */

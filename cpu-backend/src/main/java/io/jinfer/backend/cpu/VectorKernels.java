@@ -218,7 +218,7 @@ public final class VectorKernels implements Kernels {
         int rows = weight.rows();
         int cols = weight.columns();
         // only Q4_0/Q8_0 take 8-bit activations: for the others they moved the logits of the golden
-        // files beyond their tolerance once prefill used them too (see jinfer_cpu.c)
+        // files beyond their tolerance once prefill used them too (see cpu_kquant.h)
         NativeMatmulJob job = nativeMatmul;
         switch (NativeKernels.activations(weight.format())) {
             case EIGHT_BIT -> {

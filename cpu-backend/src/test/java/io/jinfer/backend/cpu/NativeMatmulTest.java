@@ -587,7 +587,7 @@ class NativeMatmulTest {
     }
 
     /**
-     * The 16-bit-activation kernels' algorithm in plain Java (see jinfer_cpu.c): per super-block, 16
+     * The 16-bit-activation kernels' algorithm in plain Java (see cpu_kquant.h): per super-block, 16
      * int32 lanes of exact products of {@code sc * q} with the int16 activations (lane {@code l} takes
      * values {@code 32 v + 2 l} and {@code 32 v + 2 l + 1} of each 32-value vector {@code v}), scaled
      * into float lanes by {@code fma((float) L, d * da, F)}; the Q4_K/Q5_K minimums in 8 float lanes
@@ -710,7 +710,7 @@ class NativeMatmulTest {
     }
 
     /**
-     * The AMX variant's Q4_0/Q8_0 algorithm in plain Java (see jinfer_cpu.c): per block the exact sum
+     * The AMX variant's Q4_0/Q8_0 algorithm in plain Java (see cpu_q8.h): per block the exact sum
      * of its 32 products, {@code acc = fma(f16(d_w) * xd, (float) S, acc)} in block order, no lanes.
      */
     static float[] emulateBlockSums(TensorView w, float[] x) {
